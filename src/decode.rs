@@ -1,0 +1,1306 @@
+//! The decoding engine: record bytes -> messages -> schema-driven attribute tree.
+//!
+//! Contract: [`Decoder::decode_record`] never panics and never stops early because of
+//! bad input. Every violation becomes a [`Finding`] and decoding continues with the
+//! next attribute, message or record. Recursion is bounded by [`MAX_DEPTH`]; all
+//! length arithmetic is checked or saturating; memory grows only with the record.
+
+use crate::finding::{Code, Finding};
+use crate::model::{Body, Direction, Echo, EventKind, Kind, Message, NfInfo, Node, Record, Value};
+use crate::schema::enums::{self, FILTER_FLAGS};
+use crate::schema::{ct, netlink, AttrDef, AttrSet, Display, Order, Type};
+use crate::wire::{
+    align4, plausible_messages, read_i32, read_uint, Endian, NfGenMsg, NlAttrHdr, NlMsgHdr,
+    NFGENMSG_LEN, NLA_HDRLEN, NLMSG_HDRLEN,
+};
+use std::fmt::Write as _;
+use std::ops::Range;
+
+/// Deepest nesting decoded (message attributes are depth 0). Real conntrack traffic
+/// nests 4 deep at most (expect -> nat -> tuple -> tuple-ip).
+pub const MAX_DEPTH: usize = 16;
+
+/// `NETLINK_NETFILTER`.
+pub const NETLINK_NETFILTER: u16 = 12;
+
+/// Netlink message types below `NLMSG_MIN_TYPE`.
+pub mod nlmsg {
+    /// NLMSG_NOOP.
+    pub const NOOP: u16 = 1;
+    /// NLMSG_ERROR.
+    pub const ERROR: u16 = 2;
+    /// NLMSG_DONE.
+    pub const DONE: u16 = 3;
+    /// NLMSG_OVERRUN.
+    pub const OVERRUN: u16 = 4;
+    /// NLMSG_MIN_TYPE; also NFNL_MSG_BATCH_BEGIN.
+    pub const MIN_TYPE: u16 = 0x10;
+    /// NFNL_MSG_BATCH_END.
+    pub const BATCH_END: u16 = 0x11;
+}
+
+/// nlmsg_flags bits.
+pub mod flags {
+    /// NLM_F_REQUEST.
+    pub const REQUEST: u16 = 0x1;
+    /// NLM_F_MULTI.
+    pub const MULTI: u16 = 0x2;
+    /// NLM_F_ACK.
+    pub const ACK: u16 = 0x4;
+    /// NLM_F_ECHO.
+    pub const ECHO: u16 = 0x8;
+    /// NLM_F_DUMP_INTR.
+    pub const DUMP_INTR: u16 = 0x10;
+    /// NLM_F_DUMP_FILTERED.
+    pub const DUMP_FILTERED: u16 = 0x20;
+    /// NLM_F_ROOT | NLM_F_MATCH.
+    pub const DUMP: u16 = 0x300;
+    /// NLM_F_CREATE.
+    pub const CREATE: u16 = 0x400;
+    /// NLM_F_EXCL.
+    pub const EXCL: u16 = 0x200;
+    /// NLM_F_CAPPED.
+    pub const CAPPED: u16 = 0x100;
+    /// NLM_F_ACK_TLVS.
+    pub const ACK_TLVS: u16 = 0x200;
+}
+
+/// The operation a message type stands for: it decides what the high flag bits mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// GET-like (ROOT, MATCH, ATOMIC).
+    Get,
+    /// NEW-like (REPLACE, EXCL, CREATE, APPEND).
+    New,
+    /// DELETE-like (NONREC, BULK).
+    Delete,
+    /// NLMSG_ERROR / NLMSG_DONE (CAPPED, ACK_TLVS).
+    Ack,
+    /// Unknown meaning of the high bits.
+    Other,
+}
+
+/// Names of nlmsg flag bits for an operation (lowest bit first).
+pub fn flag_names(op: Op, flags: u16) -> impl Iterator<Item = FlagName> {
+    (0..16u16).filter_map(move |bit| {
+        let mask = 1u16 << bit;
+        if flags & mask == 0 {
+            return None;
+        }
+        let name = match (mask, op) {
+            (0x1, _) => "request",
+            (0x2, _) => "multi",
+            (0x4, _) => "ack",
+            (0x8, _) => "echo",
+            (0x10, _) => "dump-intr",
+            (0x20, _) => "dump-filtered",
+            (0x100, Op::Get) => "root",
+            (0x200, Op::Get) => "match",
+            (0x400, Op::Get) => "atomic",
+            (0x100, Op::New) => "replace",
+            (0x200, Op::New) => "excl",
+            (0x400, Op::New) => "create",
+            (0x800, Op::New) => "append",
+            (0x100, Op::Delete) => "nonrec",
+            (0x200, Op::Delete) => "bulk",
+            (0x100, Op::Ack) => "capped",
+            (0x200, Op::Ack) => "ack-tlvs",
+            _ => return Some(FlagName::Unknown(mask)),
+        };
+        Some(FlagName::Known(name))
+    })
+}
+
+/// A flag bit's name, or the bit itself when it has none for the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagName {
+    /// Named bit.
+    Known(&'static str),
+    /// Unnamed bit (its mask).
+    Unknown(u16),
+}
+
+/// nfnetlink subsystem names (`NFNL_SUBSYS_*`).
+pub fn subsys_name(subsys: u8) -> Option<&'static str> {
+    Some(match subsys {
+        0 => "none",
+        1 => "ctnetlink",
+        2 => "ctnetlink-exp",
+        3 => "queue",
+        4 => "ulog",
+        5 => "osf",
+        6 => "ipset",
+        7 => "acct",
+        8 => "ctnetlink-timeout",
+        9 => "cthelper",
+        10 => "nftables",
+        11 => "nftcompat",
+        12 => "hook",
+        _ => return None,
+    })
+}
+
+/// Message names of an nfnetlink subsystem, as the kernel's enums name them
+/// (`IPCTNL_MSG_*`, `IPCTNL_MSG_EXP_*`, `NFQNL_MSG_*`, `NFT_MSG_*`, ...).
+pub fn nf_msg_name(subsys: u8, msg: u8) -> Option<&'static str> {
+    let names: &[&str] = match subsys {
+        1 => &[
+            "new",
+            "get",
+            "delete",
+            "get-ctrzero",
+            "get-stats-cpu",
+            "get-stats",
+            "get-dying",
+            "get-unconfirmed",
+        ],
+        2 => &["new", "get", "delete", "get-stats-cpu"],
+        3 => &["packet", "verdict", "config", "verdict-batch"],
+        4 => &["packet", "config"],
+        5 => &["add", "remove"],
+        6 => &[
+            "",
+            "protocol",
+            "create",
+            "destroy",
+            "flush",
+            "rename",
+            "swap",
+            "list",
+            "save",
+            "add",
+            "del",
+            "test",
+            "header",
+            "type",
+            "get-byname",
+            "get-byindex",
+        ],
+        7 => &["new", "get", "get-ctrzero", "del", "overquota"],
+        8 => &["new", "get", "delete", "default-set", "default-get"],
+        9 => &["new", "get", "del"],
+        10 => &[
+            "newtable",
+            "gettable",
+            "deltable",
+            "newchain",
+            "getchain",
+            "delchain",
+            "newrule",
+            "getrule",
+            "delrule",
+            "newset",
+            "getset",
+            "delset",
+            "newsetelem",
+            "getsetelem",
+            "delsetelem",
+            "newgen",
+            "getgen",
+            "trace",
+            "newobj",
+            "getobj",
+            "delobj",
+            "getobj-reset",
+            "newflowtable",
+            "getflowtable",
+            "delflowtable",
+            "getrule-reset",
+            "destroytable",
+            "destroychain",
+            "destroyrule",
+            "destroyset",
+            "destroysetelem",
+            "destroyobj",
+            "destroyflowtable",
+            "getsetelem-reset",
+        ],
+        11 => &["get"],
+        12 => &["get"],
+        _ => return None,
+    };
+    names
+        .get(usize::from(msg))
+        .copied()
+        .filter(|n| !n.is_empty())
+}
+
+/// The operation of an nfnetlink conntrack/expect message (decides flag names).
+pub fn nf_op(subsys: u8, msg: u8) -> Op {
+    match (subsys, msg) {
+        (1, 0) | (2, 0) => Op::New,
+        (1, 2) | (2, 2) => Op::Delete,
+        (1, 1 | 3..=7) | (2, 1 | 3) => Op::Get,
+        _ => Op::Other,
+    }
+}
+
+/// The operation a message's flags are named by.
+pub fn message_op(msg: &Message) -> Op {
+    match (&msg.body, msg.header.ty) {
+        (_, nlmsg::ERROR | nlmsg::DONE) => Op::Ack,
+        (Body::Nf(nf), _) => nf_op(nf.subsys, nf.msg),
+        _ => Op::Other,
+    }
+}
+
+/// Decoder settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Byte order of netlink headers; `None` = detect per record.
+    pub endian: Option<Endian>,
+}
+
+/// The decoding engine. Cheap to create; holds only settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Decoder {
+    opts: Options,
+}
+
+#[derive(Clone, Copy)]
+enum PathElem {
+    Name(&'static str),
+    Num(u16),
+}
+
+struct Ctx<'d, 'r> {
+    data: &'d [u8],
+    order: Endian,
+    rec: &'r mut Record,
+    path: [PathElem; MAX_DEPTH + 1],
+    direction: Direction,
+}
+
+impl Decoder {
+    /// A decoder with the given options.
+    pub fn new(opts: Options) -> Decoder {
+        Decoder { opts }
+    }
+
+    /// Decodes the netlink bytes of one record (after the link-layer header) into
+    /// `rec`, which is cleared first. `protocol` is the netlink family from the
+    /// cooked header (12 = NETLINK_NETFILTER).
+    pub fn decode_record(&self, data: &[u8], protocol: u16, rec: &mut Record) {
+        rec.clear();
+        let order = match self.opts.endian {
+            Some(o) => o,
+            None => {
+                let le = plausible_messages(data, Endian::Little);
+                let be = plausible_messages(data, Endian::Big);
+                if be > le {
+                    Endian::Big
+                } else {
+                    Endian::Little
+                }
+            }
+        };
+        rec.order = Some(order);
+        if self.opts.endian.is_none() && order == Endian::Big {
+            let f = Finding::new(
+                Code::HostBigEndian,
+                0,
+                "netlink headers only make sense in big-endian order: read as a big-endian host's capture",
+            );
+            push_record_finding(rec, f);
+        }
+        let mut ctx = Ctx {
+            data,
+            order,
+            rec,
+            path: [PathElem::Num(0); MAX_DEPTH + 1],
+            direction: Direction::ToKernel,
+        };
+        let mut off = 0usize;
+        while off < data.len() {
+            let rest = data.get(off..).unwrap_or(&[]);
+            let Some(hdr) = NlMsgHdr::parse(rest, order) else {
+                if rest.iter().all(|&b| b == 0) {
+                    tail_finding(
+                        ctx.rec,
+                        Code::TrailingBytes,
+                        off,
+                        format!(
+                            "{} zero bytes after the last message (ignored by the kernel)",
+                            rest.len()
+                        ),
+                    );
+                } else {
+                    tail_finding(
+                        ctx.rec,
+                        Code::NlmsgTruncated,
+                        off,
+                        format!("{} bytes left, fewer than a 16-byte nlmsghdr", rest.len()),
+                    );
+                }
+                break;
+            };
+            let len = hdr.len as usize;
+            if len < NLMSG_HDRLEN {
+                if rest.iter().all(|&b| b == 0) {
+                    tail_finding(
+                        ctx.rec,
+                        Code::TrailingBytes,
+                        off,
+                        format!(
+                            "{} zero bytes after the last message (ignored by the kernel)",
+                            rest.len()
+                        ),
+                    );
+                } else {
+                    tail_finding(ctx.rec, Code::NlmsgLenTooSmall, off, format!("nlmsg_len {len} is smaller than the 16-byte header; the kernel stops here ({} bytes not decoded)", rest.len()));
+                }
+                break;
+            }
+            let avail = if len > rest.len() {
+                let f = Finding::new(
+                    Code::NlmsgLenPastEnd,
+                    off,
+                    format!("nlmsg_len {len} runs past the end of the record ({} bytes left); decoded what is there", rest.len()),
+                );
+                ctx.rec.findings.push(f);
+                rest.len()
+            } else {
+                len
+            };
+            decode_message(&mut ctx, off, avail, hdr, protocol, false);
+            off = off.saturating_add(align4(len));
+        }
+    }
+}
+
+fn push_record_finding(rec: &mut Record, f: Finding) {
+    rec.record_findings.push(rec.findings.len());
+    rec.findings.push(f);
+}
+
+/// A finding about the bytes after the last message: it belongs to the last message
+/// when there is one, else to the record.
+fn tail_finding(rec: &mut Record, code: Code, off: usize, msg: String) {
+    let f = Finding::new(code, off, msg);
+    if let Some(last) = rec.messages.last_mut() {
+        if last.findings.end == rec.findings.len() {
+            rec.findings.push(f);
+            last.findings.end = rec.findings.len();
+            return;
+        }
+    }
+    push_record_finding(rec, f);
+}
+
+/// Decodes one message of `avail` bytes at `off`; pushes it to `rec.messages` unless
+/// `echo` (then returns it for embedding).
+fn decode_message(
+    ctx: &mut Ctx<'_, '_>,
+    off: usize,
+    avail: usize,
+    hdr: NlMsgHdr,
+    protocol: u16,
+    echo: bool,
+) -> Option<Message> {
+    // Findings pushed before this point (nlmsg_len past end) belong to this message.
+    let findings_start = if !echo {
+        let mut s = ctx.rec.findings.len();
+        while s > 0
+            && ctx
+                .rec
+                .findings
+                .get(s - 1)
+                .is_some_and(|f| f.code == Code::NlmsgLenPastEnd && f.offset == off)
+        {
+            s -= 1;
+        }
+        s
+    } else {
+        ctx.rec.findings.len()
+    };
+    let direction = if hdr.flags & flags::REQUEST != 0 {
+        Direction::ToKernel
+    } else {
+        Direction::FromKernel
+    };
+    ctx.direction = direction;
+    let end = off.saturating_add(avail);
+    let payload_start = off.saturating_add(NLMSG_HDRLEN).min(end);
+    let mut msg = Message {
+        offset: off,
+        header: hdr,
+        protocol,
+        direction,
+        kind: Kind::Other,
+        body: Body::Raw,
+        attrs: 0..0,
+        payload: payload_start..end,
+        findings: 0..0,
+    };
+    match hdr.ty {
+        nlmsg::NOOP => msg.kind = Kind::Noop,
+        nlmsg::OVERRUN => msg.kind = Kind::Overrun,
+        nlmsg::ERROR => {
+            if !echo {
+                decode_error(ctx, &mut msg, protocol);
+            }
+        }
+        nlmsg::DONE => decode_done(ctx, &mut msg),
+        t if t < nlmsg::MIN_TYPE => msg.kind = Kind::Other,
+        _ if protocol == NETLINK_NETFILTER => decode_nf(ctx, &mut msg),
+        _ => {
+            msg.kind = match direction {
+                Direction::ToKernel if hdr.flags & flags::DUMP != 0 => Kind::DumpRequest,
+                Direction::ToKernel => Kind::Request,
+                Direction::FromKernel if hdr.flags & flags::MULTI != 0 => Kind::DumpReply,
+                Direction::FromKernel => Kind::Other,
+            };
+        }
+    }
+    if protocol == NETLINK_NETFILTER {
+        check_nlmsg_flags(ctx, &msg);
+    }
+    msg.findings = findings_start..ctx.rec.findings.len();
+    if echo {
+        Some(msg)
+    } else {
+        ctx.rec.messages.push(msg);
+        None
+    }
+}
+
+fn check_nlmsg_flags(ctx: &mut Ctx<'_, '_>, msg: &Message) {
+    let allowed: u16 = 0x3f
+        | match message_op(msg) {
+            Op::Get => 0x700,
+            Op::New => 0xf00,
+            Op::Delete | Op::Ack => 0x300,
+            Op::Other => return,
+        };
+    let unknown = msg.header.flags & !allowed;
+    if unknown != 0 {
+        ctx.rec.findings.push(Finding::new(
+            Code::UnknownNlmsgFlags,
+            msg.offset + 6,
+            format!("nlmsg_flags bits {unknown:#x} have no meaning for this message type"),
+        ));
+    }
+}
+
+fn decode_done(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
+    msg.kind = Kind::Done;
+    let payload = ctx.data.get(msg.payload.clone()).unwrap_or(&[]);
+    let status = read_i32(payload, ctx.order);
+    msg.body = Body::Done { status };
+    if msg.header.flags & flags::ACK_TLVS != 0 && status.is_some() {
+        let start = msg.payload.start + 4;
+        let end = msg.payload.end;
+        msg.attrs = walk_top(ctx, start, end, Some(&netlink::EXTACK));
+    }
+}
+
+fn decode_error(ctx: &mut Ctx<'_, '_>, msg: &mut Message, protocol: u16) {
+    let payload = ctx.data.get(msg.payload.clone()).unwrap_or(&[]);
+    let Some(error) = read_i32(payload, ctx.order) else {
+        msg.kind = Kind::Error;
+        msg.body = Body::Truncated;
+        ctx.rec.findings.push(Finding::new(
+            Code::PayloadTooShort,
+            msg.payload.start,
+            format!(
+                "NLMSG_ERROR payload of {} bytes is shorter than its 4-byte error code",
+                payload.len()
+            ),
+        ));
+        return;
+    };
+    msg.kind = if error == 0 { Kind::Ack } else { Kind::Error };
+    let capped = msg.header.flags & flags::CAPPED != 0;
+    let echo_off = msg.payload.start + 4;
+    let echo_bytes = ctx.data.get(echo_off..msg.payload.end).unwrap_or(&[]);
+    let Some(ehdr) = NlMsgHdr::parse(echo_bytes, ctx.order) else {
+        ctx.rec.findings.push(Finding::new(
+            Code::ErrorEchoTruncated,
+            echo_off,
+            format!(
+                "NLMSG_ERROR echoes {} bytes of the request header, 16 expected",
+                echo_bytes.len()
+            ),
+        ));
+        msg.body = Body::Error { error, echo: None };
+        return;
+    };
+    let mut echo = Echo {
+        offset: echo_off,
+        header: ehdr,
+        capped,
+        nf: None,
+        attrs: 0..0,
+        raw: 0..0,
+    };
+    let mut tlv_start = echo_off + NLMSG_HDRLEN;
+    if !capped {
+        let elen = ehdr.len as usize;
+        let eavail = elen.min(echo_bytes.len());
+        if elen > echo_bytes.len() || elen < NLMSG_HDRLEN {
+            ctx.rec.findings.push(Finding::new(
+                Code::ErrorEchoTruncated,
+                echo_off,
+                format!(
+                    "echoed request claims nlmsg_len {elen} but {} bytes are echoed",
+                    echo_bytes.len()
+                ),
+            ));
+        }
+        if eavail >= NLMSG_HDRLEN && ehdr.ty != nlmsg::ERROR {
+            let saved = ctx.direction;
+            if let Some(inner) = decode_message(ctx, echo_off, eavail, ehdr, protocol, true) {
+                if let Body::Nf(nf) = inner.body {
+                    echo.nf = Some(nf);
+                }
+                echo.attrs = inner.attrs;
+                echo.raw = inner.payload;
+            }
+            ctx.direction = saved;
+        }
+        tlv_start = echo_off.saturating_add(align4(elen.max(NLMSG_HDRLEN)));
+    }
+    msg.body = Body::Error {
+        error,
+        echo: Some(echo),
+    };
+    if msg.header.flags & flags::ACK_TLVS != 0 && tlv_start < msg.payload.end {
+        ctx.direction = Direction::FromKernel;
+        msg.attrs = walk_top(ctx, tlv_start, msg.payload.end, Some(&netlink::EXTACK));
+    }
+}
+
+/// Chooses the attribute set of a ctnetlink / ctnetlink-exp message.
+fn nf_set(ctx: &mut Ctx<'_, '_>, msg: &Message, subsys: u8, m: u8) -> Option<&'static AttrSet> {
+    let from_kernel = msg.direction == Direction::FromKernel;
+    match (subsys, m) {
+        (1, 0..=2 | 6 | 7) => Some(&ct::CONNTRACK),
+        (1, 3) if from_kernel && looks_like_exp_stats(ctx, msg) => {
+            ctx.rec.findings.push(Finding::new(
+                Code::ExpStatsAsCtrzero,
+                msg.offset + 4,
+                "type 0x0103 from the kernel carries expectation statistics: the kernel's reply to CTNETLINK_EXP GET_STATS_CPU uses the CTNETLINK subsystem",
+            ));
+            Some(&ct::EXPECT_STATS)
+        }
+        (1, 3) => Some(&ct::CONNTRACK),
+        (1, 4) if from_kernel => Some(&ct::CONNTRACK_STATS),
+        (1, 5) if from_kernel => Some(&ct::STATS_GLOBAL),
+        (1, 4 | 5) => Some(&ct::CONNTRACK),
+        (2, 0..=2) => Some(&ct::EXPECT),
+        (2, 3) if from_kernel => Some(&ct::EXPECT_STATS),
+        (2, 3) => Some(&ct::EXPECT),
+        _ => None,
+    }
+}
+
+/// Expectation stats replies hold only scalar attributes numbered 1-3; a CTRZERO dump
+/// reply starts with the tuple-orig nest.
+fn looks_like_exp_stats(ctx: &Ctx<'_, '_>, msg: &Message) -> bool {
+    // Called after decode_nf moved `payload` past the nfgenmsg.
+    let mut off = msg.payload.start;
+    let mut any = false;
+    while let Some(rest) = ctx.data.get(off..msg.payload.end) {
+        let Some(h) = NlAttrHdr::parse(rest, ctx.order) else {
+            break;
+        };
+        if h.nested() || !(1..=3).contains(&h.num()) || usize::from(h.len) < NLA_HDRLEN {
+            return false;
+        }
+        any = true;
+        off = off.saturating_add(align4(usize::from(h.len)));
+    }
+    any
+}
+
+fn decode_nf(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
+    let payload = ctx.data.get(msg.payload.clone()).unwrap_or(&[]);
+    let Some(nfgen) = NfGenMsg::parse(payload) else {
+        msg.body = Body::Truncated;
+        msg.kind = kind_by_flags(msg, false);
+        ctx.rec.findings.push(Finding::new(
+            Code::PayloadTooShort,
+            msg.payload.start,
+            format!(
+                "nfnetlink payload of {} bytes is shorter than the 4-byte nfgenmsg",
+                payload.len()
+            ),
+        ));
+        return;
+    };
+    if nfgen.version != 0 {
+        ctx.rec.findings.push(Finding::new(
+            Code::NfgenVersion,
+            msg.payload.start + 1,
+            format!(
+                "nfgenmsg version {} (NFNETLINK_V0 = 0 expected)",
+                nfgen.version
+            ),
+        ));
+    }
+    let subsys = (msg.header.ty >> 8) as u8;
+    let m = (msg.header.ty & 0xff) as u8;
+    let attrs_start = msg.payload.start + NFGENMSG_LEN;
+    msg.payload = attrs_start..msg.payload.end;
+    if msg.header.ty == nlmsg::MIN_TYPE || msg.header.ty == nlmsg::BATCH_END {
+        msg.kind = if msg.header.ty == nlmsg::MIN_TYPE {
+            Kind::BatchBegin
+        } else {
+            Kind::BatchEnd
+        };
+        msg.body = Body::Nf(NfInfo {
+            nfgen,
+            subsys: 0,
+            msg: m,
+            set: None,
+        });
+        return;
+    }
+    if subsys_name(subsys).is_none() {
+        ctx.rec.findings.push(Finding::new(
+            Code::UnknownSubsystem,
+            msg.offset + 5,
+            format!("nfnetlink subsystem {subsys} is unknown"),
+        ));
+    } else if nf_msg_name(subsys, m).is_none() {
+        ctx.rec.findings.push(Finding::new(
+            Code::UnknownMessageType,
+            msg.offset + 4,
+            format!(
+                "message {m} is unknown in subsystem {}",
+                subsys_name(subsys).unwrap_or("?")
+            ),
+        ));
+    }
+    let set = nf_set(ctx, msg, subsys, m);
+    let is_get = nf_op(subsys, m) == Op::Get;
+    msg.kind = kind_by_flags(msg, is_get);
+    if msg.kind == Kind::Reply && msg.header.seq == 0 && matches!((subsys, m), (1 | 2, 0 | 2)) {
+        msg.kind = Kind::Event(match m {
+            2 => EventKind::Destroy,
+            _ if msg.header.flags & (flags::CREATE | flags::EXCL) != 0 => EventKind::New,
+            _ => EventKind::Update,
+        });
+    }
+    msg.body = Body::Nf(NfInfo {
+        nfgen,
+        subsys,
+        msg: m,
+        set,
+    });
+    if let Some(set) = set {
+        msg.attrs = walk_top(ctx, attrs_start, msg.payload.end, Some(set));
+        if std::ptr::eq(set, &ct::CONNTRACK) {
+            check_conntrack(ctx, msg, nfgen.family);
+        }
+        if std::ptr::eq(set, &ct::CONNTRACK) || std::ptr::eq(set, &ct::EXPECT) {
+            check_family(ctx, msg.attrs.clone(), nfgen.family);
+        }
+    }
+}
+
+fn kind_by_flags(msg: &Message, is_get: bool) -> Kind {
+    match msg.direction {
+        Direction::ToKernel if is_get && msg.header.flags & flags::DUMP != 0 => Kind::DumpRequest,
+        Direction::ToKernel => Kind::Request,
+        Direction::FromKernel if msg.header.flags & flags::MULTI != 0 => Kind::DumpReply,
+        Direction::FromKernel => Kind::Reply,
+    }
+}
+
+/// Walks the attributes of a message payload; returns the node range.
+fn walk_top(
+    ctx: &mut Ctx<'_, '_>,
+    start: usize,
+    end: usize,
+    set: Option<&'static AttrSet>,
+) -> Range<usize> {
+    let first = ctx.rec.nodes.len();
+    walk(ctx, start, end, set, 0);
+    first..ctx.rec.nodes.len()
+}
+
+fn path_string(ctx: &Ctx<'_, '_>, depth: usize) -> String {
+    let mut s = String::new();
+    for (i, e) in ctx.path.iter().take(depth + 1).enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        match e {
+            PathElem::Name(n) => s.push_str(n),
+            PathElem::Num(n) => {
+                let _ = write!(s, "attr-{n}");
+            }
+        }
+    }
+    s
+}
+
+fn finding_at(
+    ctx: &mut Ctx<'_, '_>,
+    code: Code,
+    depth: usize,
+    off: usize,
+    node: Option<usize>,
+    msg: String,
+) {
+    let mut f = Finding::at(code, path_string(ctx, depth), off, msg);
+    f.node = node;
+    ctx.rec.findings.push(f);
+}
+
+/// Walks the attributes in `start..end` at `depth` with `set` (`None`: generic TLV
+/// walk without schema findings).
+fn walk(
+    ctx: &mut Ctx<'_, '_>,
+    start: usize,
+    end: usize,
+    set: Option<&'static AttrSet>,
+    depth: usize,
+) {
+    let mut off = start;
+    let mut seen: u64 = 0;
+    let set_name = set.map(|s| s.name).unwrap_or("(unknown)");
+    while off < end {
+        let rest = ctx.data.get(off..end).unwrap_or(&[]);
+        let Some(h) = NlAttrHdr::parse(rest, ctx.order) else {
+            let code = if rest.len() < NLA_HDRLEN {
+                Code::LeftoverBytes
+            } else {
+                Code::AttrHeaderTruncated
+            };
+            let mut f = Finding::new(
+                code,
+                off,
+                format!(
+                    "{} bytes left after the last attribute of {set_name} (the kernel ignores them and warns: \"bytes leftover after parsing attributes\")",
+                    rest.len()
+                ),
+            );
+            if depth > 0 {
+                f.path = path_string(ctx, depth - 1);
+            }
+            ctx.rec.findings.push(f);
+            return;
+        };
+        let len = usize::from(h.len);
+        let num = h.num();
+        let def = set.and_then(|s| s.get(num));
+        if let Some(slot) = ctx.path.get_mut(depth) {
+            *slot = match def {
+                Some(d) => PathElem::Name(d.name),
+                None => PathElem::Num(num),
+            };
+        }
+        if len < NLA_HDRLEN {
+            finding_at(ctx, Code::AttrLenTooSmall, depth, off, None, format!("nla_len {len} is smaller than the 4-byte attribute header; the rest of {set_name} cannot be walked"));
+            return;
+        }
+        let mut clamped = len;
+        let past_end = len > rest.len();
+        if past_end {
+            clamped = rest.len();
+        }
+        let idx = ctx.rec.nodes.len();
+        ctx.rec.nodes.push(Node {
+            def,
+            set: set.unwrap_or(&UNKNOWN_SET),
+            nla_type: h.ty,
+            nla_len: clamped as u16,
+            offset: off as u32,
+            depth: depth as u16,
+            end: idx as u32 + 1,
+            value: Value::Unknown,
+        });
+        if past_end {
+            finding_at(
+                ctx,
+                Code::AttrLenPastEnd,
+                depth,
+                off,
+                Some(idx),
+                format!(
+                    "nla_len {len} runs past the end of its parent ({} bytes left)",
+                    rest.len()
+                ),
+            );
+        }
+        if let Some(s) = set {
+            if num < 64 {
+                if seen & (1u64 << num) != 0 {
+                    finding_at(
+                        ctx,
+                        Code::DuplicateAttr,
+                        depth,
+                        off,
+                        Some(idx),
+                        format!("attribute {num} appears more than once in {}", s.name),
+                    );
+                }
+                seen |= 1u64 << num;
+            }
+            if def.is_none() {
+                finding_at(
+                    ctx,
+                    Code::UnknownAttr,
+                    depth,
+                    off,
+                    Some(idx),
+                    format!("attribute {num} is not defined in set {}", s.name),
+                );
+            }
+        }
+        let vstart = off + NLA_HDRLEN;
+        let vend = off + clamped;
+        let value = match def {
+            Some(d) => decode_value(ctx, d, h, vstart, vend, depth, idx),
+            None if h.nested() => {
+                nest(ctx, vstart, vend, None, depth, idx);
+                Value::Nest
+            }
+            None => Value::Unknown,
+        };
+        let nodes_end = ctx.rec.nodes.len() as u32;
+        if let Some(n) = ctx.rec.nodes.get_mut(idx) {
+            n.value = value;
+            n.end = nodes_end;
+        }
+        if past_end {
+            return;
+        }
+        let padded = off.saturating_add(align4(len)).min(end);
+        if let Some(pad) = ctx.data.get(off + len..padded) {
+            if pad.iter().any(|&b| b != 0) {
+                finding_at(
+                    ctx,
+                    Code::NonzeroPadding,
+                    depth,
+                    off + len,
+                    Some(idx),
+                    format!(
+                        "{} padding bytes after the attribute are not zero",
+                        pad.len()
+                    ),
+                );
+            }
+        }
+        off = off.saturating_add(align4(len));
+    }
+}
+
+/// The set of attributes walked without a schema.
+pub static UNKNOWN_SET: AttrSet = AttrSet {
+    name: "unknown",
+    attrs: &[],
+};
+
+fn nest(
+    ctx: &mut Ctx<'_, '_>,
+    vstart: usize,
+    vend: usize,
+    set: Option<&'static AttrSet>,
+    depth: usize,
+    idx: usize,
+) -> bool {
+    if depth + 1 > MAX_DEPTH {
+        finding_at(
+            ctx,
+            Code::NestTooDeep,
+            depth,
+            vstart - NLA_HDRLEN,
+            Some(idx),
+            format!("nesting deeper than {MAX_DEPTH} levels: shown raw"),
+        );
+        return false;
+    }
+    walk(ctx, vstart, vend, set, depth + 1);
+    true
+}
+
+fn decode_value(
+    ctx: &mut Ctx<'_, '_>,
+    d: &'static AttrDef,
+    h: NlAttrHdr,
+    vstart: usize,
+    vend: usize,
+    depth: usize,
+    idx: usize,
+) -> Value {
+    let off = vstart - NLA_HDRLEN;
+    let bytes = ctx.data.get(vstart..vend).unwrap_or(&[]);
+    let len = bytes.len();
+    if h.net_byteorder() {
+        finding_at(ctx, Code::UnexpectedNetByteorder, depth, off, Some(idx), "NLA_F_NET_BYTEORDER is set; the kernel never sets it on this attribute and reads the value in its schema byte order".into());
+    }
+    if let Type::Nest(set) = d.ty {
+        if !h.nested() {
+            finding_at(
+                ctx,
+                Code::NestWithoutFlag,
+                depth,
+                off,
+                Some(idx),
+                "nest without NLA_F_NESTED (kernels before 5.2 did not set it)".into(),
+            );
+        }
+        return if nest(ctx, vstart, vend, Some(set), depth, idx) {
+            Value::Nest
+        } else {
+            Value::Invalid
+        };
+    }
+    if h.nested() {
+        finding_at(
+            ctx,
+            Code::ScalarWithNestedFlag,
+            depth,
+            off,
+            Some(idx),
+            format!("NLA_F_NESTED is set on a {} attribute", d.ty.name()),
+        );
+    }
+    if d.reject_in_request && ctx.direction == Direction::ToKernel {
+        finding_at(
+            ctx,
+            Code::RejectedInRequest,
+            depth,
+            off,
+            Some(idx),
+            format!(
+                "{} is rejected by the kernel in requests from userspace (NLA_REJECT)",
+                d.cname
+            ),
+        );
+    }
+    match d.ty {
+        Type::Pad => Value::Pad,
+        Type::U8 | Type::U16 | Type::U32 | Type::U64 => {
+            let size = d.ty.fixed_size().unwrap_or(0);
+            if len < size {
+                finding_at(
+                    ctx,
+                    Code::ValueTooShort,
+                    depth,
+                    off,
+                    Some(idx),
+                    format!(
+                        "{len} bytes for a {}: the kernel rejects it (-ERANGE)",
+                        d.ty.name()
+                    ),
+                );
+                return Value::Invalid;
+            }
+            if len > size {
+                finding_at(
+                    ctx,
+                    Code::ValueTooLong,
+                    depth,
+                    off,
+                    Some(idx),
+                    format!(
+                        "{len} bytes for a {}: the kernel reads the first {size} and warns",
+                        d.ty.name()
+                    ),
+                );
+            }
+            let order = match d.order {
+                Order::Big => Endian::Big,
+                Order::Host => ctx.order,
+            };
+            let Some(v) = read_uint(bytes, size, order) else {
+                return Value::Invalid;
+            };
+            check_uint(ctx, d, v, depth, off, idx);
+            Value::Uint(v)
+        }
+        Type::Binary => {
+            if d.min_len > 0 && len < usize::from(d.min_len) {
+                finding_at(
+                    ctx,
+                    Code::BelowMinLen,
+                    depth,
+                    off,
+                    Some(idx),
+                    format!("{len} bytes, the kernel's minimum is {}", d.min_len),
+                );
+                return Value::Invalid;
+            }
+            if d.max_len > 0 && len > usize::from(d.max_len) {
+                finding_at(
+                    ctx,
+                    Code::AboveMaxLen,
+                    depth,
+                    off,
+                    Some(idx),
+                    format!("{len} bytes, the kernel's maximum is {}", d.max_len),
+                );
+            }
+            if matches!(d.display, Display::Labels) && len % 4 != 0 {
+                finding_at(
+                    ctx,
+                    Code::LabelsLenNotMultipleOf4,
+                    depth,
+                    off,
+                    Some(idx),
+                    format!("{len} bytes of labels: the kernel wants a multiple of 4"),
+                );
+            }
+            Value::Bytes
+        }
+        Type::String | Type::NulString => {
+            let nul = bytes.iter().position(|&b| b == 0);
+            if matches!(d.ty, Type::NulString) && nul.is_none() {
+                finding_at(
+                    ctx,
+                    Code::StringWithoutNul,
+                    depth,
+                    off,
+                    Some(idx),
+                    "string without the NUL the kernel requires (NLA_NUL_STRING)".into(),
+                );
+            }
+            let text_len = nul.unwrap_or(len);
+            if d.max_len > 0 && text_len >= usize::from(d.max_len) {
+                finding_at(
+                    ctx,
+                    Code::AboveMaxLen,
+                    depth,
+                    off,
+                    Some(idx),
+                    format!(
+                        "{text_len} characters, the kernel's maximum is {}",
+                        d.max_len - 1
+                    ),
+                );
+            }
+            Value::Text
+        }
+        Type::Nest(_) => Value::Nest,
+    }
+}
+
+fn check_uint(
+    ctx: &mut Ctx<'_, '_>,
+    d: &'static AttrDef,
+    v: u64,
+    depth: usize,
+    off: usize,
+    idx: usize,
+) {
+    match d.display {
+        Display::Enum(e) if !e.open && e.name_of(v).is_none() => {
+            finding_at(
+                ctx,
+                Code::EnumOutOfRange,
+                depth,
+                off,
+                Some(idx),
+                format!("{v} is not a known {} value", e.name),
+            );
+        }
+        Display::Flags(fl) => {
+            let unknown = v & !fl.known_mask();
+            if unknown != 0 {
+                if std::ptr::eq(fl, &FILTER_FLAGS) {
+                    finding_at(ctx, Code::UnknownFilterFlags, depth, off, Some(idx), format!("filter flag bits {unknown:#x} are outside CTA_FILTER_F_ALL: the kernel refuses the dump (-EINVAL on 6.18, -EOPNOTSUPP before)"));
+                } else {
+                    finding_at(
+                        ctx,
+                        Code::UnknownFlagBits,
+                        depth,
+                        off,
+                        Some(idx),
+                        format!("bits {unknown:#x} are not known {} flags", fl.name),
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Message-level rules of the conntrack set.
+fn check_conntrack(ctx: &mut Ctx<'_, '_>, msg: &Message, _family: u8) {
+    let rec = &*ctx.rec;
+    let top = msg.attrs.clone();
+    let get = |num: u16| rec.find(top.clone(), num);
+    let node_off = |i: Option<usize>| {
+        i.and_then(|i| rec.nodes.get(i))
+            .map(|n| n.offset as usize)
+            .unwrap_or(msg.offset)
+    };
+    let mut out: Vec<Finding> = Vec::new();
+    let request = msg.direction == Direction::ToKernel;
+    let (mark, mark_mask) = (get(8), get(21));
+    let (status, status_mask) = (get(3), get(26));
+    if request {
+        if mark_mask.is_some() && mark.is_none() {
+            out.push(Finding::at(
+                Code::MarkMaskWithoutMark,
+                "mark-mask".into(),
+                node_off(mark_mask),
+                "mark-mask without mark: the kernel ignores or rejects the mask",
+            ));
+        }
+        if let Some(sm) = status_mask {
+            if status.is_none() {
+                out.push(Finding::at(
+                    Code::StatusMaskWithoutStatus,
+                    "status-mask".into(),
+                    node_off(status_mask),
+                    "status-mask without status: the kernel rejects it (-EINVAL)",
+                ));
+            }
+            if rec.uint(sm) == Some(0) {
+                out.push(Finding::at(
+                    Code::StatusMaskZero,
+                    "status-mask".into(),
+                    node_off(status_mask),
+                    "status-mask of 0 selects nothing: the kernel rejects it (-EINVAL)",
+                ));
+            }
+        }
+        if let Body::Nf(nf) = &msg.body {
+            if nf.subsys == 1 && nf.msg == 0 && msg.header.flags & flags::CREATE != 0 {
+                for (num, name) in [(1, "tuple-orig"), (2, "tuple-reply"), (7, "timeout")] {
+                    if get(num).is_none() {
+                        out.push(Finding::new(Code::CreateMissingAttr, msg.offset, format!("create request without {name}: the kernel cannot create the entry (-EINVAL)")));
+                    }
+                }
+            }
+        }
+    }
+    // Protocol of both tuples.
+    let pnum = |t: u16| {
+        rec.find_path(top.clone(), &[t, 2, 1])
+            .and_then(|i| rec.uint(i))
+    };
+    if let (Some(o), Some(r)) = (pnum(1), pnum(2)) {
+        if o != r {
+            let at = rec.find_path(top.clone(), &[2, 2, 1]);
+            out.push(Finding::at(Code::TupleProtoMismatch, "tuple-reply.tuple-proto.proto-num".into(), node_off(at), format!("tuple-orig is protocol {o}, tuple-reply protocol {r}: the kernel rejects it (-EINVAL)")));
+        }
+    }
+    // seqadj and synproxy nests need all three members.
+    for (num, name) in [
+        (15u16, "seq-adj-orig"),
+        (16, "seq-adj-reply"),
+        (24, "synproxy"),
+    ] {
+        if let Some(i) = get(num) {
+            let inner = rec.child_range(i);
+            let missing: Vec<&str> = [1u16, 2, 3]
+                .iter()
+                .filter(|&&m| rec.find(inner.clone(), m).is_none())
+                .filter_map(|&m| {
+                    let set = rec
+                        .nodes
+                        .get(i)
+                        .and_then(|n| n.def)
+                        .and_then(|d| d.nested());
+                    set.and_then(|s| s.get(m)).map(|d| d.name)
+                })
+                .collect();
+            if !missing.is_empty() && rec.nodes.get(i).is_some_and(|n| n.value == Value::Nest) {
+                out.push(Finding::at(
+                    Code::MissingMember,
+                    name.into(),
+                    node_off(Some(i)),
+                    format!(
+                        "{name} without {}: the kernel needs all three members",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    // labels / labels-mask lengths.
+    if let (Some(l), Some(m)) = (get(22), get(23)) {
+        let (ll, ml) = (
+            rec.nodes.get(l).map(|n| n.nla_len),
+            rec.nodes.get(m).map(|n| n.nla_len),
+        );
+        if ll != ml {
+            out.push(Finding::at(
+                Code::LabelsMaskLenMismatch,
+                "labels-mask".into(),
+                node_off(Some(m)),
+                format!(
+                    "labels-mask is {} bytes, labels {} bytes: the kernel wants equal lengths",
+                    ml.unwrap_or(4).saturating_sub(4),
+                    ll.unwrap_or(4).saturating_sub(4)
+                ),
+            ));
+        }
+    }
+    ctx.rec.findings.extend(out);
+}
+
+/// Addresses of the other family than nfgenmsg's.
+fn check_family(ctx: &mut Ctx<'_, '_>, range: Range<usize>, family: u8) {
+    let want_v6 = match family {
+        2 => false,
+        10 => true,
+        _ => return,
+    };
+    let mut out = Vec::new();
+    for i in range {
+        let Some(n) = ctx.rec.nodes.get(i) else {
+            continue;
+        };
+        let Some(d) = n.def else { continue };
+        let is_v6 = match d.display {
+            Display::Ipv4 => false,
+            Display::Ipv6 => true,
+            _ => continue,
+        };
+        if is_v6 != want_v6 {
+            out.push(Finding::new(
+                Code::FamilyMismatch,
+                n.offset as usize,
+                format!(
+                    "{} in a message of family {}",
+                    d.name,
+                    enums::FAMILY.name_of(u64::from(family)).unwrap_or("?")
+                ),
+            ));
+            if let Some(f) = out.last_mut() {
+                f.node = Some(i);
+                f.path = node_path(ctx.rec, i);
+            }
+        }
+    }
+    ctx.rec.findings.extend(out);
+}
+
+/// The dotted kernel-name path of node `idx`: in pre-order the closest preceding
+/// node one level up is the parent.
+pub fn node_path(rec: &Record, idx: usize) -> String {
+    let Some(node) = rec.nodes.get(idx) else {
+        return String::new();
+    };
+    let mut chain: Vec<usize> = vec![idx];
+    let mut depth = node.depth;
+    let mut i = idx;
+    while depth > 0 && i > 0 {
+        i -= 1;
+        if rec.nodes.get(i).is_some_and(|n| n.depth + 1 == depth) {
+            chain.push(i);
+            depth -= 1;
+        }
+    }
+    let mut s = String::new();
+    for (k, &i) in chain.iter().rev().enumerate() {
+        if k > 0 {
+            s.push('.');
+        }
+        match rec.nodes.get(i) {
+            Some(Node { def: Some(d), .. }) => s.push_str(d.name),
+            Some(n) => {
+                let _ = write!(s, "attr-{}", n.num());
+            }
+            None => {}
+        }
+    }
+    s
+}

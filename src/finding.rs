@@ -1,0 +1,252 @@
+//! Findings: everything the decoder has to say about the input that is not a value.
+//!
+//! One type is used at every layer (capture container, link header, netlink,
+//! nfnetlink, attributes). A finding never stops decoding: the layer that makes it
+//! goes on with the next attribute, message or record.
+//!
+//! Codes are stable snake_case identifiers: scripts match on them, so a code is never
+//! renamed or reused for another meaning. Each code has one default severity, kept in
+//! [`Code::severity`], so that the same problem is always reported the same way.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Notable but valid (e.g. a zero tail the kernel ignores, a pre-5.2 nest).
+    Info,
+    /// Suspicious: the kernel accepts it but it is probably not what was meant.
+    Warning,
+    /// Malformed, or would be rejected by the kernel.
+    Error,
+}
+
+impl Severity {
+    /// Lower-case name as printed in text and JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $sev:ident; )*) => {
+        /// Stable identifier of a kind of finding.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in declaration order (for documentation and tests).
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The stable snake_case name.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            /// The severity this code is always reported with.
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    // ---- capture container and link layer ----
+    /// A record's captured length is smaller than its original length (snaplen).
+    RecordTruncated = "record_truncated", Error;
+    /// The input ends in the middle of a record or block.
+    CaptureTruncated = "capture_truncated", Error;
+    /// The container reports a problem in a block or record it could not read.
+    CaptureMalformed = "capture_malformed", Error;
+    /// An interface's link type cannot carry netlink; its records are skipped.
+    UnsupportedLinktype = "unsupported_linktype", Warning;
+    /// A cooked (SLL/SLL2) interface carries records whose ARPHRD type is not netlink.
+    NotNetlinkHatype = "not_netlink_hatype", Warning;
+    /// A record is shorter than its link-layer (cooked) header.
+    LinkHeaderTruncated = "link_header_truncated", Error;
+    /// A record refers to a pcapng interface that was never described.
+    UnknownInterface = "unknown_interface", Error;
+    // ---- netlink ----
+    /// Fewer bytes than an nlmsghdr (16) remain where a message should start.
+    NlmsgTruncated = "nlmsg_truncated", Error;
+    /// nlmsg_len is smaller than the 16-byte header.
+    NlmsgLenTooSmall = "nlmsg_len_too_small", Error;
+    /// nlmsg_len runs past the end of the record.
+    NlmsgLenPastEnd = "nlmsg_len_past_end", Error;
+    /// Bytes after the last message that the kernel ignores (all zero, or shorter than a header).
+    TrailingBytes = "trailing_bytes", Info;
+    /// Non-zero bytes after the last message that cannot be a message.
+    TrailingGarbage = "trailing_garbage", Error;
+    /// The record's netlink headers only make sense in big-endian byte order.
+    HostBigEndian = "host_big_endian", Info;
+    /// A message payload is too short for its fixed header (nfgenmsg, nlmsgerr, DONE status).
+    PayloadTooShort = "payload_too_short", Error;
+    /// An NLMSG_ERROR's echoed request header is missing or cut.
+    ErrorEchoTruncated = "error_echo_truncated", Error;
+    /// A flag bit in nlmsg_flags that has no meaning for this message kind.
+    UnknownNlmsgFlags = "unknown_nlmsg_flags", Warning;
+    // ---- nfnetlink ----
+    /// nfgenmsg version is not NFNETLINK_V0.
+    NfgenVersion = "nfgen_version", Warning;
+    /// Message number unknown for its nfnetlink subsystem.
+    UnknownMessageType = "unknown_message_type", Warning;
+    /// nfnetlink subsystem number unknown.
+    UnknownSubsystem = "unknown_subsystem", Warning;
+    /// Type 0x0103 from the kernel carrying expectation statistics (kernel quirk).
+    ExpStatsAsCtrzero = "exp_stats_as_ctrzero", Info;
+    // ---- attributes: structure ----
+    /// Fewer than 4 bytes remain where an attribute header should start.
+    AttrHeaderTruncated = "attr_header_truncated", Error;
+    /// nla_len is smaller than the 4-byte attribute header.
+    AttrLenTooSmall = "attr_len_too_small", Error;
+    /// nla_len runs past the end of the enclosing message or nest.
+    AttrLenPastEnd = "attr_len_past_end", Error;
+    /// Alignment padding after an attribute is not zero (the kernel ignores it;
+    /// libnetfilter_conntrack leaves garbage after u8 attributes).
+    NonzeroPadding = "nonzero_padding", Info;
+    /// Bytes left after the last attribute of a message or nest (the kernel parses
+    /// ctnetlink liberally: it goes on and warns "bytes leftover after parsing
+    /// attributes" in the extended ACK).
+    LeftoverBytes = "leftover_bytes", Warning;
+    /// Attribute number not defined in its set.
+    UnknownAttr = "unknown_attr", Warning;
+    /// The same attribute appears twice in one message or nest.
+    DuplicateAttr = "duplicate_attr", Warning;
+    /// Nesting deeper than the decoder's fixed cap; the rest is shown raw.
+    NestTooDeep = "nest_too_deep", Error;
+    /// A nest attribute without NLA_F_NESTED (kernels before 5.2 did not set it).
+    NestWithoutFlag = "nest_without_flag", Info;
+    /// A scalar attribute with NLA_F_NESTED set.
+    ScalarWithNestedFlag = "scalar_with_nested_flag", Error;
+    /// NLA_F_NET_BYTEORDER set where the kernel never sets it.
+    UnexpectedNetByteorder = "unexpected_net_byteorder", Warning;
+    // ---- attributes: lengths ----
+    /// A fixed-size value is shorter than its type (the kernel rejects it: -ERANGE).
+    ValueTooShort = "value_too_short", Error;
+    /// A fixed-size value is longer than its type (the kernel accepts it with a warning).
+    ValueTooLong = "value_too_long", Warning;
+    /// Shorter than the kernel's minimum length for this attribute.
+    BelowMinLen = "below_min_len", Error;
+    /// Longer than the kernel's maximum length for this attribute.
+    AboveMaxLen = "above_max_len", Error;
+    /// A string the kernel wants NUL-terminated has no NUL.
+    StringWithoutNul = "string_without_nul", Error;
+    /// A labels value whose length is not a multiple of 4.
+    LabelsLenNotMultipleOf4 = "labels_len_not_multiple_of_4", Error;
+    /// labels-mask length differs from labels length.
+    LabelsMaskLenMismatch = "labels_mask_len_mismatch", Error;
+    // ---- attributes: meaning ----
+    /// An enum value outside the known range.
+    EnumOutOfRange = "enum_out_of_range", Warning;
+    /// Flag bits with no known meaning.
+    UnknownFlagBits = "unknown_flag_bits", Warning;
+    /// An attribute the kernel rejects in a request from userspace.
+    RejectedInRequest = "rejected_in_request", Error;
+    /// mark-mask without mark.
+    MarkMaskWithoutMark = "mark_mask_without_mark", Error;
+    /// status-mask without status.
+    StatusMaskWithoutStatus = "status_mask_without_status", Error;
+    /// status-mask of zero.
+    StatusMaskZero = "status_mask_zero", Error;
+    /// A create request lacking tuple-orig, tuple-reply or timeout.
+    CreateMissingAttr = "create_missing_attr", Error;
+    /// tuple-orig and tuple-reply of different protocols.
+    TupleProtoMismatch = "tuple_proto_mismatch", Error;
+    /// Filter flags outside CTA_FILTER_F_ALL (the kernel refuses the dump).
+    UnknownFilterFlags = "unknown_filter_flags", Error;
+    /// A seqadj or synproxy nest without all of its members.
+    MissingMember = "missing_member", Error;
+    /// An address attribute of the other family than nfgenmsg's.
+    FamilyMismatch = "family_mismatch", Warning;
+}
+
+impl Code {
+    /// Looks a code up by its stable name.
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One thing the decoder found wrong, suspicious or notable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// How bad it is (always `code.severity()`).
+    pub severity: Severity,
+    /// Stable identifier.
+    pub code: Code,
+    /// Attribute path in kernel names, dot-separated (`tuple-orig.tuple-ip.ip-v4-src`);
+    /// empty for findings about headers, records or the capture.
+    pub path: String,
+    /// Byte offset within the record (from the first byte of the netlink data,
+    /// after the link-layer header); for capture-level findings, the record's
+    /// offset in the file when known, else 0.
+    pub offset: usize,
+    /// One line for humans.
+    pub message: String,
+    /// Index of the attribute node the finding belongs to, for inline rendering.
+    #[serde(skip)]
+    pub node: Option<usize>,
+}
+
+impl Finding {
+    /// A finding with no attribute path.
+    pub fn new(code: Code, offset: usize, message: impl Into<String>) -> Finding {
+        Finding {
+            severity: code.severity(),
+            code,
+            path: String::new(),
+            offset,
+            message: message.into(),
+            node: None,
+        }
+    }
+
+    /// A finding at an attribute path.
+    pub fn at(code: Code, path: String, offset: usize, message: impl Into<String>) -> Finding {
+        Finding {
+            severity: code.severity(),
+            code,
+            path,
+            offset,
+            message: message.into(),
+            node: None,
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.severity, self.code)?;
+        if !self.path.is_empty() {
+            write!(f, " at {}", self.path)?;
+        }
+        write!(f, " (offset {}): {}", self.offset, self.message)
+    }
+}

@@ -1,0 +1,111 @@
+//! The `nfct-decode` binary: arguments -> config -> run -> exit status.
+//!
+//! Exit status: 0 when no finding of error severity was reported, 1 when one was,
+//! 2 when an input could not be read at all. A closed output pipe ends quietly
+//! with status 0.
+
+mod cli;
+
+use clap::Parser;
+use cli::{Cli, EndianArg, FormatArg};
+use nfct_decode::run::{Config, Format, RunError, Runner};
+use nfct_decode::wire::Endian;
+use nfct_decode::{Options, Severity};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let cfg = Config {
+        format: match cli.format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::None => Format::None,
+        },
+        verbose: cli.verbose,
+        decode: Options {
+            endian: cli.endian.map(|e| match e {
+                EndianArg::Little => Endian::Little,
+                EndianArg::Big => Endian::Big,
+            }),
+        },
+        max_messages: cli.count,
+    };
+    let mut files = cli.files.clone();
+    if files.is_empty() {
+        files.push(PathBuf::from("-"));
+    }
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut runner = Runner::new(cfg);
+    let mut fatal = false;
+    for path in &files {
+        if runner.finished() {
+            break;
+        }
+        let name = path.display().to_string();
+        let result = if name == "-" {
+            runner.run(io::stdin().lock(), &mut out)
+        } else {
+            match File::open(path) {
+                Ok(f) => runner.run(f, &mut out),
+                Err(e) => {
+                    let _ = out.flush();
+                    eprintln!("nfct-decode: {name}: {e}");
+                    fatal = true;
+                    continue;
+                }
+            }
+        };
+        match result {
+            Ok(()) => {}
+            Err(RunError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                return ExitCode::SUCCESS;
+            }
+            Err(RunError::Output(e)) => {
+                eprintln!("nfct-decode: writing output: {e}");
+                return ExitCode::from(2);
+            }
+            Err(RunError::Capture(e)) => {
+                let _ = out.flush();
+                eprintln!("nfct-decode: {name}: {e}");
+                fatal = true;
+            }
+        }
+    }
+    if let Err(e) = out.flush() {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("nfct-decode: writing output: {e}");
+            return ExitCode::from(2);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let c = runner.counts;
+    if cli.summary || cfg.format == Format::None {
+        let line = format!(
+            "records={} messages={} errors={} warnings={} infos={}",
+            c.records,
+            c.messages,
+            c.of(Severity::Error),
+            c.of(Severity::Warning),
+            c.of(Severity::Info)
+        );
+        if cfg.format == Format::None {
+            let mut o = io::stdout().lock();
+            if writeln!(o, "{line}").is_err() {
+                return ExitCode::SUCCESS;
+            }
+        } else {
+            eprintln!("{line}");
+        }
+    }
+    if fatal {
+        ExitCode::from(2)
+    } else if c.of(Severity::Error) > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

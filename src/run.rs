@@ -1,0 +1,215 @@
+//! The pipeline: capture events -> decoder -> renderer, with counters. The binary is
+//! a thin shell around [`Runner`]; fuzz targets and tests call the same code.
+
+use crate::capture::{self, CaptureError, CaptureReader, Event};
+use crate::decode::{Decoder, Options};
+use crate::finding::{Finding, Severity};
+use crate::model::Record;
+use crate::render::json::JsonRenderer;
+use crate::render::text::TextRenderer;
+use crate::render::FrameInfo;
+use std::fmt;
+use std::io::{self, Read, Write};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// One line per message (`verbose`: plus the attribute tree).
+    #[default]
+    Text,
+    /// JSON Lines (docs/json.md).
+    Json,
+    /// Decode and validate only; print nothing per message.
+    None,
+}
+
+/// Settings of a run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Config {
+    /// Output format.
+    pub format: Format,
+    /// Text format: print the attribute tree.
+    pub verbose: bool,
+    /// Decoder options.
+    pub decode: Options,
+    /// Stop after this many messages.
+    pub max_messages: Option<u64>,
+}
+
+/// Counters over everything a runner has seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Capture records decoded (frames holding netlink data).
+    pub records: u64,
+    /// Netlink messages decoded.
+    pub messages: u64,
+    /// Findings by severity: [info, warning, error].
+    pub findings: [u64; 3],
+}
+
+impl Counts {
+    /// Number of findings of severity `s`.
+    pub fn of(&self, s: Severity) -> u64 {
+        self.findings.get(s as usize).copied().unwrap_or(0)
+    }
+
+    fn add(&mut self, f: &Finding) {
+        if let Some(c) = self.findings.get_mut(f.severity as usize) {
+            *c += 1;
+        }
+    }
+}
+
+/// Why a run stopped early.
+#[derive(Debug)]
+pub enum RunError {
+    /// The input is not a readable capture.
+    Capture(CaptureError),
+    /// Writing the output failed (e.g. a closed pipe).
+    Output(io::Error),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Capture(e) => write!(f, "{e}"),
+            RunError::Output(e) => write!(f, "writing output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Decodes captures and renders what it finds.
+#[derive(Debug)]
+pub struct Runner {
+    cfg: Config,
+    decoder: Decoder,
+    rec: Record,
+    text: TextRenderer,
+    json: JsonRenderer,
+    /// What has been seen so far (over every input of the run).
+    pub counts: Counts,
+    done: bool,
+}
+
+impl Runner {
+    /// A runner with settings `cfg`.
+    pub fn new(cfg: Config) -> Runner {
+        Runner {
+            cfg,
+            decoder: Decoder::new(cfg.decode),
+            rec: Record::default(),
+            text: TextRenderer::new(cfg.verbose),
+            json: JsonRenderer,
+            counts: Counts::default(),
+            done: false,
+        }
+    }
+
+    /// Whether `max_messages` has been reached.
+    pub fn finished(&self) -> bool {
+        self.done
+    }
+
+    /// Decodes a whole capture read from `input`.
+    pub fn run<R: Read>(&mut self, input: R, out: &mut dyn Write) -> Result<(), RunError> {
+        let mut reader = CaptureReader::new(input).map_err(RunError::Capture)?;
+        while !self.done {
+            let Some(ev) = reader.next_event() else { break };
+            self.event(ev, out).map_err(RunError::Output)?;
+        }
+        Ok(())
+    }
+
+    /// Decodes a whole capture held in memory (the fuzzing entry point).
+    pub fn run_slice(&mut self, data: &[u8], out: &mut dyn Write) -> Result<(), RunError> {
+        let mut result = Ok(());
+        capture::for_each_event_in_slice(data, &mut |ev| {
+            if result.is_ok() && !self.done {
+                result = self.event(ev, out);
+            }
+        })
+        .map_err(RunError::Capture)?;
+        result.map_err(RunError::Output)
+    }
+
+    /// Decodes the netlink bytes of one record (no capture container) as if they
+    /// came in frame `frame`.
+    pub fn run_record(
+        &mut self,
+        frame: &FrameInfo,
+        data: &[u8],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        self.record(frame, data, &[], out)
+    }
+
+    fn event(&mut self, ev: Event<'_>, out: &mut dyn Write) -> io::Result<()> {
+        match ev {
+            Event::Frame(frame) => {
+                let info = FrameInfo::of(&frame);
+                self.record(&info, frame.data, &frame.findings, out)
+            }
+            Event::Notice { frame, finding } => {
+                self.counts.add(&finding);
+                self.notice(frame, &finding, out)
+            }
+        }
+    }
+
+    fn notice(&mut self, frame: Option<u64>, f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+        match self.cfg.format {
+            Format::Text => self.text.notice(out, frame, f),
+            Format::Json => self.json.notice(out, frame, f),
+            Format::None => Ok(()),
+        }
+    }
+
+    fn record(
+        &mut self,
+        frame: &FrameInfo,
+        data: &[u8],
+        frame_findings: &[Finding],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        self.counts.records += 1;
+        for f in frame_findings {
+            self.counts.add(f);
+            self.notice(Some(frame.number), f, out)?;
+        }
+        self.decoder
+            .decode_record(data, frame.link.protocol, &mut self.rec);
+        for f in &self.rec.findings {
+            self.counts.add(f);
+        }
+        for &i in &self.rec.record_findings {
+            if let Some(f) = self.rec.findings.get(i) {
+                match self.cfg.format {
+                    Format::Text => self.text.notice(out, Some(frame.number), f)?,
+                    Format::Json => self.json.notice(out, Some(frame.number), f)?,
+                    Format::None => {}
+                }
+            }
+        }
+        for msg in &self.rec.messages {
+            if self.done {
+                break;
+            }
+            self.counts.messages += 1;
+            match self.cfg.format {
+                Format::Text => self.text.message(out, frame, data, &self.rec, msg)?,
+                Format::Json => self.json.message(out, frame, data, &self.rec, msg)?,
+                Format::None => {}
+            }
+            if self
+                .cfg
+                .max_messages
+                .is_some_and(|n| self.counts.messages >= n)
+            {
+                self.done = true;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,258 @@
+//! The attribute schema as data.
+//!
+//! Every attribute set the decoder knows is one static [`AttrSet`]: a table of
+//! [`AttrDef`] entries, each with its number, the kernel's name (the netlink spec's
+//! kebab-case), its wire type, byte order, how to display it, and the kernel's length
+//! limits. The decoder (`crate::decode`) is one engine over these tables; adding a set
+//! is adding data.
+//!
+//! Where the kernel's conntrack spec (Documentation/netlink/specs/conntrack.yaml) and
+//! the kernel disagree, the tables follow the kernel (what real traffic carries) and
+//! the entry's `note` says how the spec differs.
+
+pub mod ct;
+pub mod enums;
+pub mod netlink;
+
+/// Wire type of an attribute value.
+#[derive(Debug, Clone, Copy)]
+pub enum Type {
+    /// 1-byte unsigned integer.
+    U8,
+    /// 2-byte unsigned integer.
+    U16,
+    /// 4-byte unsigned integer.
+    U32,
+    /// 8-byte unsigned integer.
+    U64,
+    /// Opaque bytes (with optional min/max length).
+    Binary,
+    /// Text, NUL-terminated or not (NLA_STRING).
+    String,
+    /// Text that must end in NUL (NLA_NUL_STRING).
+    NulString,
+    /// A nest of attributes of the given set.
+    Nest(&'static AttrSet),
+    /// Alignment padding attribute (its value is ignored).
+    Pad,
+}
+
+impl Type {
+    /// Exact size of a fixed-size integer type.
+    pub fn fixed_size(self) -> Option<usize> {
+        match self {
+            Type::U8 => Some(1),
+            Type::U16 => Some(2),
+            Type::U32 => Some(4),
+            Type::U64 => Some(8),
+            _ => None,
+        }
+    }
+
+    /// Whether values are nests.
+    pub fn is_nest(self) -> bool {
+        matches!(self, Type::Nest(_))
+    }
+
+    /// Lower-case name of the type, as in the netlink specs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::U8 => "u8",
+            Type::U16 => "u16",
+            Type::U32 => "u32",
+            Type::U64 => "u64",
+            Type::Binary => "binary",
+            Type::String => "string",
+            Type::NulString => "nul-string",
+            Type::Nest(_) => "nest",
+            Type::Pad => "pad",
+        }
+    }
+}
+
+/// Byte order of an integer value on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Network byte order (all ctnetlink integers).
+    Big,
+    /// The capturing host's order (netlink headers, filter flags, extack offsets).
+    Host,
+}
+
+/// How a value is shown.
+#[derive(Debug, Clone, Copy)]
+pub enum Display {
+    /// Decimal number.
+    Dec,
+    /// Hexadecimal number (`0x...`) or hex bytes.
+    Hex,
+    /// IPv4 address (4 bytes, network order).
+    Ipv4,
+    /// IPv6 address (16 bytes).
+    Ipv6,
+    /// Named value of an enum; unknown values keep their number.
+    Enum(&'static enums::Enum),
+    /// List of flag names; unknown bits kept as numbers.
+    Flags(&'static enums::Flags),
+    /// `struct nf_ct_tcp_flags { u8 flags; u8 mask; }`, both as tcp flag names.
+    TcpFlags,
+    /// Nanoseconds since the Unix epoch, also shown as UTC time.
+    TimestampNs,
+    /// Connection labels bitmap (host-order 32-bit words), shown as bit numbers.
+    Labels,
+    /// Text.
+    Text,
+}
+
+/// One attribute of a set.
+#[derive(Debug, Clone, Copy)]
+pub struct AttrDef {
+    /// Attribute number (low 14 bits of nla_type).
+    pub num: u16,
+    /// Kernel name, kebab-case as in the netlink spec.
+    pub name: &'static str,
+    /// The kernel's constant, e.g. `CTA_TUPLE_ORIG` (for docs and `--explain`).
+    pub cname: &'static str,
+    /// Wire type.
+    pub ty: Type,
+    /// Byte order of integer values.
+    pub order: Order,
+    /// How to display the value.
+    pub display: Display,
+    /// Kernel's minimum value length (nla_policy `.len` / NLA_POLICY_MIN_LEN); 0: none
+    /// beyond the type's own size.
+    pub min_len: u16,
+    /// Kernel's maximum value length (NLA_POLICY_MAX_LEN, or string length + NUL); 0: none.
+    pub max_len: u16,
+    /// Rejected by the kernel in requests from userspace (NLA_REJECT).
+    pub reject_in_request: bool,
+    /// Where the kernel's spec says something else, what it says.
+    pub spec_note: Option<&'static str>,
+}
+
+impl AttrDef {
+    /// An entry with the defaults used by most ctnetlink attributes: big-endian,
+    /// decimal, no extra limits.
+    pub const fn new(num: u16, name: &'static str, cname: &'static str, ty: Type) -> AttrDef {
+        AttrDef {
+            num,
+            name,
+            cname,
+            ty,
+            order: Order::Big,
+            display: Display::Dec,
+            min_len: 0,
+            max_len: 0,
+            reject_in_request: false,
+            spec_note: None,
+        }
+    }
+
+    /// Sets the display.
+    pub const fn display(mut self, display: Display) -> AttrDef {
+        self.display = display;
+        self
+    }
+
+    /// Sets host byte order.
+    pub const fn host_order(mut self) -> AttrDef {
+        self.order = Order::Host;
+        self
+    }
+
+    /// Sets the kernel's length limits.
+    pub const fn len(mut self, min: u16, max: u16) -> AttrDef {
+        self.min_len = min;
+        self.max_len = max;
+        self
+    }
+
+    /// Marks the attribute as rejected in requests from userspace.
+    pub const fn reject_in_request(mut self) -> AttrDef {
+        self.reject_in_request = true;
+        self
+    }
+
+    /// Records how the spec differs from the kernel.
+    pub const fn spec_note(mut self, note: &'static str) -> AttrDef {
+        self.spec_note = Some(note);
+        self
+    }
+
+    /// The nested set, for nests.
+    pub fn nested(&self) -> Option<&'static AttrSet> {
+        match self.ty {
+            Type::Nest(set) => Some(set),
+            _ => None,
+        }
+    }
+}
+
+/// A named table of attributes.
+#[derive(Debug)]
+pub struct AttrSet {
+    /// Set name (e.g. `conntrack`, `tuple-ip`).
+    pub name: &'static str,
+    /// Entries, sorted by number, numbers unique.
+    pub attrs: &'static [AttrDef],
+}
+
+impl AttrSet {
+    /// The entry for attribute number `num`, if the set defines it.
+    #[inline]
+    pub fn get(&self, num: u16) -> Option<&'static AttrDef> {
+        // Tables are dense from 1 in almost every set: try the direct index first.
+        let attrs: &'static [AttrDef] = self.attrs;
+        if let Some(idx) = usize::from(num).checked_sub(1) {
+            if let Some(def) = attrs.get(idx) {
+                if def.num == num {
+                    return Some(def);
+                }
+            }
+        }
+        attrs.iter().find(|a| a.num == num)
+    }
+
+    /// The entry with kernel name `name`.
+    pub fn by_name(&self, name: &str) -> Option<&'static AttrDef> {
+        let attrs: &'static [AttrDef] = self.attrs;
+        attrs.iter().find(|a| a.name == name)
+    }
+}
+
+/// Every attribute set of the conntrack schema, in the order of the
+/// documentation. Fuzz targets and the per-set snapshot tests are generated from
+/// this list, so a new set cannot be forgotten.
+pub static CT_SETS: &[&AttrSet] = &[
+    &ct::CONNTRACK,
+    &ct::TUPLE,
+    &ct::TUPLE_IP,
+    &ct::TUPLE_PROTO,
+    &ct::PROTOINFO,
+    &ct::PROTOINFO_TCP,
+    &ct::PROTOINFO_DCCP,
+    &ct::PROTOINFO_SCTP,
+    &ct::COUNTER,
+    &ct::HELP,
+    &ct::NAT,
+    &ct::NAT_PROTO,
+    &ct::SEQADJ,
+    &ct::SECCTX,
+    &ct::SYNPROXY,
+    &ct::TSTAMP,
+    &ct::FILTER,
+    &ct::CONNTRACK_STATS,
+    &ct::STATS_GLOBAL,
+    &ct::EXPECT,
+    &ct::EXPECT_NAT,
+    &ct::EXPECT_STATS,
+];
+
+/// Looks a conntrack-schema set up by name.
+pub fn set_by_name(name: &str) -> Option<&'static AttrSet> {
+    CT_SETS
+        .iter()
+        .copied()
+        .chain([&netlink::EXTACK, &netlink::POLICY])
+        .find(|s| s.name == name)
+}
