@@ -368,6 +368,32 @@ impl Decoder {
     }
 }
 
+impl Decoder {
+    /// Decodes `payload` as the attributes of one message of set `set` (no netlink
+    /// or nfnetlink header), as if sent in `direction`, with host-order attributes
+    /// in `order`. The nodes and findings land in `rec` (cleared first); returns the
+    /// range of top-level nodes. Used by the per-set fuzz targets and snapshot tests.
+    pub fn decode_set(
+        &self,
+        payload: &[u8],
+        set: &'static AttrSet,
+        direction: Direction,
+        order: Endian,
+        rec: &mut Record,
+    ) -> Range<usize> {
+        rec.clear();
+        rec.order = Some(order);
+        let mut ctx = Ctx {
+            data: payload,
+            order,
+            rec,
+            path: [PathElem::Num(0); MAX_DEPTH + 1],
+            direction,
+        };
+        walk_top(&mut ctx, 0, payload.len(), Some(set))
+    }
+}
+
 fn push_record_finding(rec: &mut Record, f: Finding) {
     rec.record_findings.push(rec.findings.len());
     rec.findings.push(f);
