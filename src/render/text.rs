@@ -234,6 +234,18 @@ impl TextRenderer {
     }
 }
 
+/// Writes the attribute tree of `range` (as decoded by `Decoder::decode_set`) with
+/// every finding of `rec`: inline under its node, or at the end when it has none.
+pub fn write_tree(l: &mut String, rec: &Record, data: &[u8], range: Range<usize>) {
+    let order = rec.order.unwrap_or(Endian::Little);
+    tree_lines(l, rec, data, order, range, 0..rec.findings.len(), 0);
+    for f in &rec.findings {
+        if f.node.is_none() {
+            finding_line(l, f, 0);
+        }
+    }
+}
+
 fn extack_summary(rec: &Record, data: &[u8], msg: &Message, l: &mut String) {
     let order = rec.order.unwrap_or(Endian::Little);
     if let Some(i) = rec.find(msg.attrs.clone(), 1) {
