@@ -240,6 +240,15 @@ pub fn message_op(msg: &Message) -> Op {
     match (&msg.body, msg.header.ty) {
         (_, nlmsg::ERROR | nlmsg::DONE) => Op::Ack,
         (Body::Nf(nf), _) => nf_op(nf.subsys, nf.msg),
+        // rtnetlink: RTM_NEW* / RTM_DEL* / RTM_GET* in groups of four from 16.
+        (_, t) if msg.protocol == 0 && t >= nlmsg::MIN_TYPE => match t % 4 {
+            0 => Op::New,
+            1 => Op::Delete,
+            2 => Op::Get,
+            _ => Op::Other,
+        },
+        // sock_diag requests are all GET-like.
+        (_, t) if msg.protocol == 4 && t >= nlmsg::MIN_TYPE => Op::Get,
         _ => Op::Other,
     }
 }
@@ -474,6 +483,7 @@ fn decode_message(
                 Direction::ToKernel if hdr.flags & flags::DUMP != 0 => Kind::DumpRequest,
                 Direction::ToKernel => Kind::Request,
                 Direction::FromKernel if hdr.flags & flags::MULTI != 0 => Kind::DumpReply,
+                Direction::FromKernel if hdr.seq != 0 => Kind::Reply,
                 Direction::FromKernel => Kind::Other,
             };
         }

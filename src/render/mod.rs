@@ -109,9 +109,55 @@ pub fn type_name(msg: &Message, out: &mut String) {
                     let _ = write!(out, "netlink-{}", msg.protocol);
                 }
             }
-            let _ = write!(out, " type-{t}");
+            match (msg.protocol, rtm_name(t)) {
+                (0, Some((op, obj))) => {
+                    let _ = write!(out, " {op}{obj}");
+                }
+                (4, _) if t == 20 => out.push_str(" sock-diag-by-family"),
+                _ => {
+                    let _ = write!(out, " type-{t}");
+                }
+            }
         }
     }
+}
+
+/// rtnetlink message names (`RTM_NEWLINK` = 16 ... in groups of four: new, del,
+/// get, set), as `("new", "link")`.
+pub fn rtm_name(ty: u16) -> Option<(&'static str, &'static str)> {
+    let objects = [
+        "link",
+        "addr",
+        "route",
+        "neigh",
+        "rule",
+        "qdisc",
+        "tclass",
+        "tfilter",
+        "action",
+        "prefix",
+        "multicast",
+        "anycast",
+        "neightbl",
+        "nduseropt",
+        "addrlabel",
+        "dcb",
+        "netconf",
+        "mdb",
+        "nsid",
+        "stats",
+        "cachereport",
+        "chain",
+        "nexthop",
+        "linkprop",
+        "vlan",
+        "nexthopbucket",
+        "tunnel",
+    ];
+    let k = usize::from(ty.checked_sub(16)?);
+    let obj = objects.get(k / 4)?;
+    let op = ["new", "del", "get", "set"].get(k % 4)?;
+    Some((op, obj))
 }
 
 /// Calls `f` with each flag name of the message's nlmsg_flags.
@@ -322,6 +368,21 @@ pub fn write_hex(out: &mut impl fmt::Write, bytes: &[u8]) -> fmt::Result {
 /// Key fields of a conntrack / expectation message for the one-line summary.
 pub fn summary(rec: &Record, data: &[u8], msg: &Message, out: &mut String) {
     let Body::Nf(nf) = &msg.body else { return };
+    if matches!(
+        msg.kind,
+        crate::model::Kind::BatchBegin | crate::model::Kind::BatchEnd
+    ) {
+        // res_id of a batch message is the subsystem the batch is for.
+        match u8::try_from(nf.nfgen.res_id).ok().and_then(subsys_name) {
+            Some(s) => {
+                let _ = write!(out, "subsys={s}");
+            }
+            None => {
+                let _ = write!(out, "subsys={}", nf.nfgen.res_id);
+            }
+        }
+        return;
+    }
     let order = rec.order.unwrap_or(Endian::Little);
     let fam = enums::FAMILY.name_of(u64::from(nf.nfgen.family));
     let set_name = nf.set.map(|s| s.name).unwrap_or("");
@@ -359,9 +420,13 @@ pub fn summary(rec: &Record, data: &[u8], msg: &Message, out: &mut String) {
             let _ = write!(out, "cpu={}", nf.nfgen.res_id);
         }
         "stats-global" => {
-            for (num, label) in [(1u16, "entries"), (2, "max-entries")] {
+            for (k, (num, label)) in [(1u16, "entries"), (2, "max-entries")]
+                .into_iter()
+                .enumerate()
+            {
                 if let Some(v) = rec.find(msg.attrs.clone(), num).and_then(|i| rec.uint(i)) {
-                    let _ = write!(out, " {label}={v}");
+                    let sep = if k == 0 { "" } else { " " };
+                    let _ = write!(out, "{sep}{label}={v}");
                 }
             }
         }

@@ -48,8 +48,11 @@ impl TextRenderer {
             Direction::ToKernel => " U>K ",
             Direction::FromKernel => " K>U ",
         });
+        let name_start = l.len();
         type_name(msg, l);
-        let _ = write!(l, " ({})", msg.kind.as_str());
+        if l.get(name_start..) != Some(msg.kind.as_str()) {
+            let _ = write!(l, " ({})", msg.kind.as_str());
+        }
         match &msg.body {
             Body::Error { error, echo } => {
                 if *error != 0 {
