@@ -196,9 +196,11 @@ impl TextRenderer {
             let _ = write_hex(l, data.get(msg.payload.clone()).unwrap_or(&[]));
             l.push('\n');
         }
-        if matches!(msg.body, Body::Error { .. } | Body::Done { .. }) && !msg.attrs.is_empty() {
+        let extack = matches!(msg.body, Body::Error { .. } | Body::Done { .. });
+        if extack && !msg.attrs.is_empty() {
             l.push_str("         extack\n");
         }
+        let base = if extack { 11 } else { 9 };
         tree_lines(
             l,
             rec,
@@ -206,7 +208,7 @@ impl TextRenderer {
             order,
             msg.attrs.clone(),
             msg.findings.clone(),
-            9,
+            base,
         );
         // Findings not attached to a node.
         for f in rec.findings.get(msg.findings.clone()).unwrap_or(&[]) {

@@ -1,0 +1,373 @@
+//! Every real capture decodes with the record and message counts of its manifest
+//! (corpus/captures/MANIFEST.md, RECORDED.md), the message names the manifest lists,
+//! and no warning, error or unknown attribute: real kernel traffic is valid.
+
+use crate::common::{capture, decode, Msg};
+use nfct_decode::Severity;
+use std::collections::BTreeMap;
+
+/// (file, records, messages, message names and counts as the manifests list them).
+/// The names are ours (`ctnetlink new` = the manifest's "CT NEW").
+const MANIFEST: &[(&str, u64, usize, &[(&str, usize)])] = &[
+    (
+        "list_empty.pcap",
+        2,
+        2,
+        &[("ctnetlink get", 1), ("done", 1)],
+    ),
+    (
+        "nlmon-list_empty.pcap",
+        2,
+        2,
+        &[("ctnetlink get", 1), ("done", 1)],
+    ),
+    (
+        "insert_and_list.pcap",
+        56,
+        126,
+        &[
+            ("ctnetlink new", 93),
+            ("ctnetlink get", 11),
+            ("ack", 12),
+            ("done", 10),
+        ],
+    ),
+    (
+        "insert_and_list.pcapng",
+        56,
+        126,
+        &[
+            ("ctnetlink new", 93),
+            ("ctnetlink get", 11),
+            ("ack", 12),
+            ("done", 10),
+        ],
+    ),
+    (
+        "get_update_delete.pcap",
+        30,
+        32,
+        &[
+            ("ctnetlink get", 8),
+            ("ctnetlink new", 11),
+            ("ctnetlink delete", 3),
+            ("ack", 4),
+            ("error", 2),
+            ("done", 4),
+        ],
+    ),
+    (
+        "stats.pcap",
+        10,
+        12,
+        &[
+            ("ctnetlink get-stats-cpu", 3),
+            ("ctnetlink get-stats", 2),
+            ("ctnetlink-exp get-stats-cpu", 1),
+            ("ctnetlink get-ctrzero", 2),
+            ("ctnetlink-exp get", 1),
+            ("done", 3),
+        ],
+    ),
+    (
+        "events.pcap",
+        26,
+        26,
+        &[("ctnetlink new", 20), ("ctnetlink delete", 6)],
+    ),
+    (
+        "events.pcapng",
+        26,
+        26,
+        &[("ctnetlink new", 20), ("ctnetlink delete", 6)],
+    ),
+    (
+        "expect.pcap",
+        11,
+        11,
+        &[
+            ("ctnetlink-exp get", 3),
+            ("ctnetlink-exp new", 2),
+            ("ctnetlink get", 1),
+            ("ctnetlink new", 1),
+            ("done", 4),
+        ],
+    ),
+    (
+        "big_dump.pcap",
+        203,
+        3002,
+        &[("ctnetlink get", 1), ("ctnetlink new", 3000), ("done", 1)],
+    ),
+    (
+        "nlmon-any_sll2.pcap",
+        3,
+        4,
+        &[("ctnetlink get", 1), ("ctnetlink new", 2), ("done", 1)],
+    ),
+    // Recorded for this repository (RECORDED.md).
+    (
+        "nat.pcap",
+        64,
+        125,
+        &[
+            ("ctnetlink new", 101),
+            ("ctnetlink get", 11),
+            ("ack", 5),
+            ("done", 8),
+        ],
+    ),
+    (
+        "filter_dumps.pcap",
+        45,
+        97,
+        &[
+            ("ctnetlink get", 14),
+            ("ctnetlink get-ctrzero", 1),
+            ("ctnetlink new", 67),
+            ("done", 15),
+        ],
+    ),
+    (
+        "gre_sctp.pcap",
+        49,
+        85,
+        &[
+            ("ctnetlink new", 62),
+            ("ctnetlink get", 8),
+            ("ctnetlink delete", 2),
+            ("ack", 5),
+            ("error", 1),
+            ("done", 7),
+        ],
+    ),
+];
+
+fn tally(msgs: &[Msg]) -> BTreeMap<String, usize> {
+    let mut t = BTreeMap::new();
+    for m in msgs {
+        *t.entry(m.name.clone()).or_insert(0) += 1;
+    }
+    t
+}
+
+#[test]
+fn manifest_counts_and_names() {
+    for &(file, records, messages, names) in MANIFEST {
+        let (msgs, recs, _) = decode(&capture(file));
+        assert_eq!(recs, records, "{file}: records");
+        assert_eq!(msgs.len(), messages, "{file}: messages");
+        let want: BTreeMap<String, usize> =
+            names.iter().map(|(n, c)| (n.to_string(), *c)).collect();
+        assert_eq!(tally(&msgs), want, "{file}: message names");
+    }
+}
+
+/// Every capture in corpus/captures, except errors_extack whose requests were
+/// malformed on purpose, has no warning or error finding and no unknown attribute.
+#[test]
+fn real_traffic_is_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/captures");
+    let mut seen = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        if !(name.ends_with(".pcap") || name.ends_with(".pcapng"))
+            || name.starts_with("errors_extack")
+        {
+            continue;
+        }
+        seen += 1;
+        let (msgs, _, notices) = decode(&capture(&name));
+        assert!(notices.is_empty(), "{name}: {notices:?}");
+        for m in &msgs {
+            assert_eq!(
+                m.unknown_attrs, 0,
+                "{name} frame {}: unknown attribute",
+                m.frame
+            );
+            let bad: Vec<_> = m
+                .findings
+                .iter()
+                .filter(|f| f.severity > Severity::Info)
+                .collect();
+            assert!(bad.is_empty(), "{name} frame {}: {bad:?}", m.frame);
+        }
+    }
+    assert!(seen >= 20, "only {seen} captures found");
+}
+
+/// The refused requests of errors_extack.pcap give exactly the findings the kernel's
+/// answers justify (see errors_extack.txt).
+#[test]
+fn errors_extack_findings() {
+    let (msgs, _, _) = decode(&capture("errors_extack.pcap"));
+    let mut got: Vec<(u64, &str, String, String)> = Vec::new();
+    for m in &msgs {
+        for f in &m.findings {
+            if f.severity > Severity::Info {
+                got.push((m.frame, m.kind, f.code.as_str().to_string(), f.path.clone()));
+            }
+        }
+    }
+    let codes: Vec<&str> = got.iter().map(|g| g.2.as_str()).collect();
+    // (a) 2-byte status: the request and its echo in the -ERANGE error.
+    assert_eq!(got[0].2, "value_too_short");
+    assert_eq!(got[0].3, "status");
+    assert_eq!(got[0].1, "request");
+    assert_eq!((got[1].1, got[1].2.as_str()), ("error", "value_too_short"));
+    // (b) timestamp-event in a request.
+    assert!(got
+        .iter()
+        .any(|g| g.2 == "rejected_in_request" && g.3 == "timestamp-event" && g.1 == "request"));
+    // (c) filter flags 0xffffffff.
+    assert!(got
+        .iter()
+        .any(|g| g.2 == "unknown_filter_flags" && g.3 == "filter.orig-flags"));
+    // (e) create with only tuple-orig.
+    assert!(
+        codes
+            .iter()
+            .filter(|c| **c == "create_missing_attr")
+            .count()
+            >= 2
+    );
+    // (f) 8-byte ip-v6-src.
+    assert!(got
+        .iter()
+        .any(|g| g.2 == "below_min_len" && g.3 == "tuple-orig.tuple-ip.ip-v6-src"));
+    // (j) 2 stray bytes after the attributes: the kernel warned, we warn.
+    assert!(got.iter().any(|g| g.2 == "leftover_bytes"));
+    // (k) unknown attribute 99.
+    assert!(got
+        .iter()
+        .any(|g| g.2 == "unknown_attr" && g.3 == "attr-99"));
+    let allowed = [
+        "value_too_short",
+        "rejected_in_request",
+        "unknown_filter_flags",
+        "create_missing_attr",
+        "below_min_len",
+        "leftover_bytes",
+        "unknown_attr",
+    ];
+    for g in &got {
+        assert!(allowed.contains(&g.2.as_str()), "unexpected {g:?}");
+    }
+}
+
+/// conntrack -E classifies events by type and flags: the capture holds what
+/// events.txt printed, 6 [NEW], 14 [UPDATE], 6 [DESTROY].
+#[test]
+fn event_kinds_match_conntrack() {
+    let (msgs, _, _) = decode(&capture("events.pcap"));
+    let count = |k: &str| msgs.iter().filter(|m| m.kind == k).count();
+    let txt = std::fs::read_to_string(crate::common::capture_path("events.txt")).unwrap();
+    let printed = |p: &str| {
+        txt.lines()
+            .filter(|l| l.trim_start().starts_with(p))
+            .count()
+    };
+    assert_eq!(count("event-new"), printed("[NEW]"));
+    assert_eq!(count("event-update"), printed("[UPDATE]"));
+    assert_eq!(count("event-destroy"), printed("[DESTROY]"));
+    assert_eq!(
+        (
+            count("event-new"),
+            count("event-update"),
+            count("event-destroy")
+        ),
+        (6, 14, 6)
+    );
+}
+
+/// Header fields of `conntrack -L` on an empty table (list_empty.pcap): the dump
+/// request and the kernel's NLMSG_DONE.
+#[test]
+fn list_empty_header_fields() {
+    let (msgs, _, _) = decode(&capture("list_empty.pcap"));
+    let req = &msgs[0];
+    assert_eq!(
+        (req.ty, req.flags, req.kind),
+        (0x0101, 0x0301, "dump-request")
+    );
+    assert_eq!((req.family, req.res_id), (Some(0), Some(0)));
+    let done = &msgs[1];
+    assert_eq!((done.ty, done.kind), (3, "done"));
+    assert_eq!(
+        done.flags & 0x2,
+        0x2,
+        "NLMSG_DONE of a dump carries NLM_F_MULTI"
+    );
+    assert_eq!(done.seq, req.seq);
+}
+
+/// Per-CPU stats replies carry the CPU in res_id (big-endian); the expectation
+/// stats replies come as type 0x0103 with an info finding.
+#[test]
+fn stats_res_id_and_exp_stats_quirk() {
+    let (msgs, _, _) = decode(&capture("stats.pcap"));
+    let cpus: Vec<u16> = msgs
+        .iter()
+        .filter(|m| m.ty == 0x0104 && m.kind == "dump-reply")
+        .map(|m| m.res_id.unwrap())
+        .collect();
+    assert_eq!(cpus, vec![0, 1]);
+    let exp: Vec<&Msg> = msgs.iter().filter(|m| m.ty == 0x0103).collect();
+    assert_eq!(exp.len(), 2);
+    for m in exp {
+        assert_eq!(m.findings.len(), 1);
+        assert_eq!(m.findings[0].code.as_str(), "exp_stats_as_ctrzero");
+        assert_eq!(m.findings[0].severity, Severity::Info);
+    }
+}
+
+/// The same records in pcap and pcapng decode to the same messages.
+#[test]
+fn pcap_and_pcapng_agree() {
+    for base in ["insert_and_list", "events", "nat", "mixed"] {
+        let (a, _, _) = decode(&capture(&format!("{base}.pcap")));
+        let (b, _, _) = decode(&capture(&format!("{base}.pcapng")));
+        let key = |m: &Msg| {
+            (
+                m.frame,
+                m.name.clone(),
+                m.ty,
+                m.flags,
+                m.seq,
+                m.findings.len(),
+            )
+        };
+        assert_eq!(
+            a.iter().map(key).collect::<Vec<_>>(),
+            b.iter().map(key).collect::<Vec<_>>(),
+            "{base}"
+        );
+    }
+}
+
+/// mixed.pcap: other netlink families are shown with headers and raw payload and
+/// give no finding at all.
+#[test]
+fn other_families_without_findings() {
+    let (msgs, _, _) = decode(&capture("mixed.pcap"));
+    let names = tally(&msgs);
+    assert!(names.contains_key("route getlink"), "{names:?}");
+    assert!(names.contains_key("nftables newtable"), "{names:?}");
+    assert!(names.contains_key("batch-begin"), "{names:?}");
+    assert!(names.keys().any(|n| n.starts_with("generic ")), "{names:?}");
+    assert!(
+        names.contains_key("sock-diag sock-diag-by-family"),
+        "{names:?}"
+    );
+    for m in &msgs {
+        if !m.name.starts_with("ctnetlink") {
+            assert!(
+                m.findings.is_empty(),
+                "frame {} {}: {:?}",
+                m.frame,
+                m.name,
+                m.findings
+            );
+        }
+    }
+}

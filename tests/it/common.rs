@@ -1,0 +1,136 @@
+//! Helpers shared by the integration tests.
+
+use nfct_decode::capture::{for_each_event_in_slice, Event};
+use nfct_decode::model::Record;
+use nfct_decode::run::{Config, Format, Runner};
+use nfct_decode::{Decoder, Finding};
+use std::path::PathBuf;
+
+/// Path of a file under corpus/captures.
+pub fn capture_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus/captures")
+        .join(name)
+}
+
+/// Bytes of a file under corpus/captures.
+pub fn capture(name: &str) -> Vec<u8> {
+    std::fs::read(capture_path(name)).unwrap()
+}
+
+/// One decoded message, flattened for assertions.
+#[derive(Debug, Clone)]
+pub struct Msg {
+    pub frame: u64,
+    pub name: String,
+    pub kind: &'static str,
+    pub ty: u16,
+    pub flags: u16,
+    pub seq: u32,
+    pub res_id: Option<u16>,
+    pub family: Option<u8>,
+    pub findings: Vec<Finding>,
+    pub unknown_attrs: usize,
+}
+
+/// Decodes a whole capture held in memory; returns its messages, the number of
+/// records and every notice.
+pub fn decode(bytes: &[u8]) -> (Vec<Msg>, u64, Vec<Finding>) {
+    let dec = Decoder::default();
+    let mut rec = Record::default();
+    let mut msgs = Vec::new();
+    let mut records = 0;
+    let mut notices = Vec::new();
+    for_each_event_in_slice(bytes, &mut |ev| match ev {
+        Event::Frame(f) => {
+            records += 1;
+            notices.extend(f.findings.iter().cloned());
+            dec.decode_record(f.data, f.link.protocol, &mut rec);
+            for &i in &rec.record_findings {
+                notices.push(rec.findings[i].clone());
+            }
+            for m in &rec.messages {
+                let mut name = String::new();
+                nfct_decode::render::type_name(m, &mut name);
+                let (res_id, family) = match &m.body {
+                    nfct_decode::model::Body::Nf(nf) => {
+                        (Some(nf.nfgen.res_id), Some(nf.nfgen.family))
+                    }
+                    _ => (None, None),
+                };
+                let mut unknown = 0;
+                let mut ranges = vec![m.attrs.clone()];
+                if let nfct_decode::model::Body::Error { echo: Some(e), .. } = &m.body {
+                    ranges.push(e.attrs.clone());
+                }
+                for r in ranges {
+                    unknown += rec.nodes[r].iter().filter(|n| n.def.is_none()).count();
+                }
+                msgs.push(Msg {
+                    frame: f.number,
+                    name,
+                    kind: m.kind.as_str(),
+                    ty: m.header.ty,
+                    flags: m.header.flags,
+                    seq: m.header.seq,
+                    res_id,
+                    family,
+                    findings: rec.findings[m.findings.clone()].to_vec(),
+                    unknown_attrs: unknown,
+                });
+            }
+        }
+        Event::Notice { finding, .. } => notices.push(finding),
+    })
+    .unwrap();
+    (msgs, records, notices)
+}
+
+/// Runs the library pipeline over in-memory capture bytes and returns the output.
+pub fn render(bytes: &[u8], format: Format, verbose: bool, max: Option<u64>) -> String {
+    let mut runner = Runner::new(Config {
+        format,
+        verbose,
+        max_messages: max,
+        ..Config::default()
+    });
+    let mut out = Vec::new();
+    runner.run_slice(bytes, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// Runs the binary with `args` and `stdin`; returns (status, stdout, stderr).
+pub fn run_bin(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nfct-decode"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = stdin.map(|s| s.to_vec());
+    let mut sin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        if let Some(i) = input {
+            let _ = sin.write_all(&i);
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Writes `bytes` to a fresh temporary file and returns its path.
+pub fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nfct-decode-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}

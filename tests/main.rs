@@ -1,0 +1,20 @@
+//! Integration tests: real captures, bad inputs through the binary, and snapshots of
+//! what users see. (Per-set snapshots live in tests/sets.rs, the agreement with
+//! conntrack's own output in tests/agreement.rs, the corpus replay in
+//! tests/corpus_replay.rs: each its own binary, see toolchain-notes on insta.)
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+#[path = "it/bad_input.rs"]
+mod bad_input;
+#[path = "it/captures.rs"]
+mod captures;
+#[path = "it/common.rs"]
+mod common;
+#[path = "it/output.rs"]
+mod output;
