@@ -1340,3 +1340,162 @@ pub fn node_path(rec: &Record, idx: usize) -> String {
     }
     s
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::encode::MsgBuilder;
+
+    /// A CT GET of one entry, as `conntrack -G -p tcp -s 10.1.0.1 -d 10.1.0.2
+    /// --sport 1234 --dport 80` sends it (trimmed to the original tuple).
+    const GET_ONE: [u8; 72] = [
+        0x48, 0x00, 0x00, 0x00, // nlmsg_len = 72
+        0x01, 0x01, // nlmsg_type = CTNETLINK << 8 | IPCTNL_MSG_CT_GET
+        0x05, 0x00, // nlmsg_flags = REQUEST | ACK
+        0x4a, 0x59, 0x0a, 0x6b, // nlmsg_seq
+        0x00, 0x00, 0x00, 0x00, // nlmsg_pid
+        0x02, 0x00, 0x00, 0x00, // nfgenmsg: AF_INET, NFNETLINK_V0, res_id 0
+        0x34, 0x00, 0x01, 0x80, // CTA_TUPLE_ORIG, len 52, NLA_F_NESTED
+        0x14, 0x00, 0x01, 0x80, //   CTA_TUPLE_IP, len 20, nested
+        0x08, 0x00, 0x01, 0x00, //     CTA_IP_V4_SRC, len 8
+        0x0a, 0x01, 0x00, 0x01, //       10.1.0.1
+        0x08, 0x00, 0x02, 0x00, //     CTA_IP_V4_DST, len 8
+        0x0a, 0x01, 0x00, 0x02, //       10.1.0.2
+        0x1c, 0x00, 0x02, 0x80, //   CTA_TUPLE_PROTO, len 28, nested
+        0x05, 0x00, 0x01, 0x00, //     CTA_PROTO_NUM, len 5
+        0x06, 0x00, 0x00, 0x00, //       IPPROTO_TCP + 3 bytes padding
+        0x06, 0x00, 0x02, 0x00, //     CTA_PROTO_SRC_PORT, len 6
+        0x04, 0xd2, 0x00, 0x00, //       1234 (big-endian) + padding
+        0x06, 0x00, 0x03, 0x00, //     CTA_PROTO_DST_PORT, len 6
+        0x00, 0x50, 0x00, 0x00, //       80 + padding
+    ];
+
+    fn decode(bytes: &[u8]) -> Record {
+        let mut rec = Record::default();
+        Decoder::default().decode_record(bytes, NETLINK_NETFILTER, &mut rec);
+        rec
+    }
+
+    #[test]
+    fn get_one_entry() {
+        let rec = decode(&GET_ONE);
+        assert_eq!(rec.messages.len(), 1);
+        let m = &rec.messages[0];
+        assert_eq!((m.kind, m.direction), (Kind::Request, Direction::ToKernel));
+        assert!(rec.findings.is_empty(), "{:?}", rec.findings);
+        let src = rec.find_path(m.attrs.clone(), &[1, 1, 1]).unwrap();
+        assert_eq!(rec.uint(src), Some(0x0a01_0001));
+        assert_eq!(rec.nodes[src].offset, 28);
+        let sport = rec.find_path(m.attrs.clone(), &[1, 2, 2]).unwrap();
+        assert_eq!(rec.uint(sport), Some(1234));
+        let dport = rec.find_path(m.attrs.clone(), &[1, 2, 3]).unwrap();
+        assert_eq!(rec.uint(dport), Some(80));
+        assert_eq!(
+            node_path(&rec, dport),
+            "tuple-orig.tuple-proto.proto-dst-port"
+        );
+        // Pre-order: tuple-orig spans everything after it.
+        assert_eq!(rec.nodes[m.attrs.start].end as usize, rec.nodes.len());
+    }
+
+    #[test]
+    fn big_endian_capture_is_detected() {
+        let mut b = MsgBuilder::new(0x0101, 0x0005, 9, 0, &ct::CONNTRACK)
+            .with_order(Endian::Big)
+            .nfgen(2, 0, 0);
+        b.uint("mark", 7);
+        let bytes = b.finish();
+        let rec = decode(&bytes);
+        assert_eq!(rec.order, Some(Endian::Big));
+        assert_eq!(rec.messages[0].header.ty, 0x0101);
+        let mark = rec.find(rec.messages[0].attrs.clone(), 8).unwrap();
+        assert_eq!(rec.uint(mark), Some(7));
+        let codes: Vec<Code> = rec.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, vec![Code::HostBigEndian]);
+        // Forced little-endian, the same bytes make no sense.
+        let mut forced = Record::default();
+        Decoder::new(Options {
+            endian: Some(Endian::Little),
+        })
+        .decode_record(&bytes, NETLINK_NETFILTER, &mut forced);
+        assert_eq!(forced.findings[0].code, Code::NlmsgLenPastEnd);
+    }
+
+    #[test]
+    fn filter_flags_are_host_order() {
+        for order in [Endian::Little, Endian::Big] {
+            let mut b = MsgBuilder::new(0x0101, 0x0301, 1, 0, &ct::CONNTRACK)
+                .with_order(order)
+                .nfgen(2, 0, 0);
+            b.nest("filter").uint("orig-flags", 0x9).end();
+            let rec = decode(&b.finish());
+            let f = rec
+                .find_path(rec.messages[0].attrs.clone(), &[25, 1])
+                .unwrap();
+            assert_eq!(rec.uint(f), Some(0x9), "{order:?}");
+        }
+    }
+
+    #[test]
+    fn depth_is_capped() {
+        // 40 nested unknown attributes (type 30 | NLA_F_NESTED) in a CT NEW.
+        let mut b = MsgBuilder::new(0x0100, 0x0001, 1, 0, &ct::CONNTRACK).nfgen(2, 0, 0);
+        for _ in 0..40 {
+            b.open(30 | 0x8000, &UNKNOWN_SET);
+        }
+        let rec = decode(&b.finish());
+        let deep: Vec<&Finding> = rec
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::NestTooDeep)
+            .collect();
+        assert_eq!(deep.len(), 1);
+        assert!(rec.nodes.len() <= MAX_DEPTH + 1);
+    }
+
+    #[test]
+    fn error_with_extack_offset() {
+        // NLMSG_ERROR -ERANGE, capped echo, ACK_TLVS with MSG and OFFS.
+        let mut b = MsgBuilder::new(2, 0x0300, 5, 77, &netlink::EXTACK);
+        b.raw(&(-34i32).to_le_bytes());
+        b.raw(&[
+            0x8c, 0, 0, 0, 0x00, 0x01, 0x05, 0x06, 5, 0, 0, 0, 0, 0, 0, 0,
+        ]);
+        b.string("msg", "Attribute failed policy validation");
+        b.uint("offs", 124);
+        let rec = decode(&b.finish());
+        let m = &rec.messages[0];
+        assert_eq!(m.kind, Kind::Error);
+        let Body::Error {
+            error,
+            echo: Some(e),
+        } = &m.body
+        else {
+            panic!("{:?}", m.body)
+        };
+        assert_eq!(*error, -34);
+        assert!(e.capped);
+        assert_eq!((e.header.len, e.header.ty, e.header.seq), (140, 0x0100, 5));
+        let offs = rec.find(m.attrs.clone(), 2).unwrap();
+        assert_eq!(rec.uint(offs), Some(124));
+        assert!(rec.findings.is_empty(), "{:?}", rec.findings);
+    }
+
+    #[test]
+    fn flag_names_depend_on_operation() {
+        let names = |op, f| {
+            flag_names(op, f)
+                .map(|n| match n {
+                    FlagName::Known(s) => s.to_string(),
+                    FlagName::Unknown(b) => format!("{b:#x}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(Op::Get, 0x0301), ["request", "root", "match"]);
+        assert_eq!(names(Op::New, 0x0605), ["request", "ack", "excl", "create"]);
+        assert_eq!(names(Op::Delete, 0x0101), ["request", "nonrec"]);
+        assert_eq!(names(Op::Ack, 0x0300), ["capped", "ack-tlvs"]);
+        assert_eq!(names(Op::Other, 0x0100), ["0x100"]);
+    }
+}
