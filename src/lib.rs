@@ -22,6 +22,7 @@ pub mod capture;
 pub mod decode;
 pub mod encode;
 pub mod finding;
+pub mod fuzzing;
 pub mod model;
 pub mod render;
 pub mod run;
