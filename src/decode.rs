@@ -727,7 +727,7 @@ fn decode_nf(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
     if let Some(set) = set {
         msg.attrs = walk_top(ctx, attrs_start, msg.payload.end, Some(set));
         if std::ptr::eq(set, &ct::CONNTRACK) {
-            check_conntrack(ctx, msg, nfgen.family);
+            check_conntrack(ctx, msg);
         }
         if std::ptr::eq(set, &ct::CONNTRACK) || std::ptr::eq(set, &ct::EXPECT) {
             check_family(ctx, msg.attrs.clone(), nfgen.family);
@@ -800,11 +800,8 @@ fn walk(
     while off < end {
         let rest = ctx.data.get(off..end).unwrap_or(&[]);
         let Some(h) = NlAttrHdr::parse(rest, ctx.order) else {
-            let code = if rest.len() < NLA_HDRLEN {
-                Code::LeftoverBytes
-            } else {
-                Code::AttrHeaderTruncated
-            };
+            // Fewer than 4 bytes: no room for another attribute header.
+            let code = Code::LeftoverBytes;
             let mut f = Finding::new(
                 code,
                 off,
@@ -1155,52 +1152,54 @@ fn check_uint(
     }
 }
 
-/// Message-level rules of the conntrack set.
-fn check_conntrack(ctx: &mut Ctx<'_, '_>, msg: &Message, _family: u8) {
+/// Message-level rules of the conntrack set. Findings about an attribute are
+/// attached to its node (so they render under it); the others to the message.
+fn check_conntrack(ctx: &mut Ctx<'_, '_>, msg: &Message) {
     let rec = &*ctx.rec;
     let top = msg.attrs.clone();
     let get = |num: u16| rec.find(top.clone(), num);
-    let node_off = |i: Option<usize>| {
-        i.and_then(|i| rec.nodes.get(i))
-            .map(|n| n.offset as usize)
-            .unwrap_or(msg.offset)
-    };
     let mut out: Vec<Finding> = Vec::new();
+    let mut add = |code: Code, node: Option<usize>, text: String| {
+        let (path, offset) = match node.and_then(|i| rec.nodes.get(i).map(|n| (i, n))) {
+            Some((i, n)) => (node_path(rec, i), n.offset as usize),
+            None => (String::new(), msg.offset),
+        };
+        let mut f = Finding::at(code, path, offset, text);
+        f.node = node;
+        out.push(f);
+    };
     let request = msg.direction == Direction::ToKernel;
     let (mark, mark_mask) = (get(8), get(21));
     let (status, status_mask) = (get(3), get(26));
     if request {
         if mark_mask.is_some() && mark.is_none() {
-            out.push(Finding::at(
+            add(
                 Code::MarkMaskWithoutMark,
-                "mark-mask".into(),
-                node_off(mark_mask),
-                "mark-mask without mark: the kernel ignores or rejects the mask",
-            ));
+                mark_mask,
+                "mark-mask without mark: the kernel has no mark to apply it to".into(),
+            );
         }
         if let Some(sm) = status_mask {
             if status.is_none() {
-                out.push(Finding::at(
+                add(
                     Code::StatusMaskWithoutStatus,
-                    "status-mask".into(),
-                    node_off(status_mask),
-                    "status-mask without status: the kernel rejects it (-EINVAL)",
-                ));
+                    status_mask,
+                    "status-mask without status: the kernel rejects it (-EINVAL)".into(),
+                );
             }
             if rec.uint(sm) == Some(0) {
-                out.push(Finding::at(
+                add(
                     Code::StatusMaskZero,
-                    "status-mask".into(),
-                    node_off(status_mask),
-                    "status-mask of 0 selects nothing: the kernel rejects it (-EINVAL)",
-                ));
+                    status_mask,
+                    "status-mask of 0 selects nothing: the kernel rejects it (-EINVAL)".into(),
+                );
             }
         }
         if let Body::Nf(nf) = &msg.body {
             if nf.subsys == 1 && nf.msg == 0 && msg.header.flags & flags::CREATE != 0 {
                 for (num, name) in [(1, "tuple-orig"), (2, "tuple-reply"), (7, "timeout")] {
                     if get(num).is_none() {
-                        out.push(Finding::new(Code::CreateMissingAttr, msg.offset, format!("create request without {name}: the kernel cannot create the entry (-EINVAL)")));
+                        add(Code::CreateMissingAttr, None, format!("create request without {name}: the kernel cannot create the entry (-EINVAL)"));
                     }
                 }
             }
@@ -1214,7 +1213,7 @@ fn check_conntrack(ctx: &mut Ctx<'_, '_>, msg: &Message, _family: u8) {
     if let (Some(o), Some(r)) = (pnum(1), pnum(2)) {
         if o != r {
             let at = rec.find_path(top.clone(), &[2, 2, 1]);
-            out.push(Finding::at(Code::TupleProtoMismatch, "tuple-reply.tuple-proto.proto-num".into(), node_off(at), format!("tuple-orig is protocol {o}, tuple-reply protocol {r}: the kernel rejects it (-EINVAL)")));
+            add(Code::TupleProtoMismatch, at, format!("tuple-orig is protocol {o}, tuple-reply protocol {r}: the kernel rejects it (-EINVAL)"));
         }
     }
     // seqadj and synproxy nests need all three members.
@@ -1223,50 +1222,44 @@ fn check_conntrack(ctx: &mut Ctx<'_, '_>, msg: &Message, _family: u8) {
         (16, "seq-adj-reply"),
         (24, "synproxy"),
     ] {
-        if let Some(i) = get(num) {
-            let inner = rec.child_range(i);
-            let missing: Vec<&str> = [1u16, 2, 3]
-                .iter()
-                .filter(|&&m| rec.find(inner.clone(), m).is_none())
-                .filter_map(|&m| {
-                    let set = rec
-                        .nodes
-                        .get(i)
-                        .and_then(|n| n.def)
-                        .and_then(|d| d.nested());
-                    set.and_then(|s| s.get(m)).map(|d| d.name)
-                })
-                .collect();
-            if !missing.is_empty() && rec.nodes.get(i).is_some_and(|n| n.value == Value::Nest) {
-                out.push(Finding::at(
-                    Code::MissingMember,
-                    name.into(),
-                    node_off(Some(i)),
-                    format!(
-                        "{name} without {}: the kernel needs all three members",
-                        missing.join(", ")
-                    ),
-                ));
-            }
+        let Some(i) = get(num) else { continue };
+        let Some(node) = rec.nodes.get(i) else {
+            continue;
+        };
+        let (Some(set), Value::Nest) = (node.def.and_then(|d| d.nested()), node.value) else {
+            continue;
+        };
+        let inner = rec.child_range(i);
+        let missing: Vec<&str> = set
+            .attrs
+            .iter()
+            .filter(|d| rec.find(inner.clone(), d.num).is_none())
+            .map(|d| d.name)
+            .collect();
+        if !missing.is_empty() {
+            add(
+                Code::MissingMember,
+                Some(i),
+                format!(
+                    "{name} without {}: the kernel needs all three members",
+                    missing.join(", ")
+                ),
+            );
         }
     }
     // labels / labels-mask lengths.
     if let (Some(l), Some(m)) = (get(22), get(23)) {
-        let (ll, ml) = (
-            rec.nodes.get(l).map(|n| n.nla_len),
-            rec.nodes.get(m).map(|n| n.nla_len),
-        );
-        if ll != ml {
-            out.push(Finding::at(
+        let len = |i: usize| rec.nodes.get(i).map(|n| n.value_range().len()).unwrap_or(0);
+        if len(l) != len(m) {
+            add(
                 Code::LabelsMaskLenMismatch,
-                "labels-mask".into(),
-                node_off(Some(m)),
+                Some(m),
                 format!(
                     "labels-mask is {} bytes, labels {} bytes: the kernel wants equal lengths",
-                    ml.unwrap_or(4).saturating_sub(4),
-                    ll.unwrap_or(4).saturating_sub(4)
+                    len(m),
+                    len(l)
                 ),
-            ));
+            );
         }
     }
     ctx.rec.findings.extend(out);
@@ -1342,7 +1335,7 @@ pub fn node_path(rec: &Record, idx: usize) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
     use crate::encode::MsgBuilder;

@@ -90,8 +90,6 @@ codes! {
     NlmsgLenPastEnd = "nlmsg_len_past_end", Error;
     /// Bytes after the last message that the kernel ignores (all zero, or shorter than a header).
     TrailingBytes = "trailing_bytes", Info;
-    /// Non-zero bytes after the last message that cannot be a message.
-    TrailingGarbage = "trailing_garbage", Error;
     /// The record's netlink headers only make sense in big-endian byte order.
     HostBigEndian = "host_big_endian", Info;
     /// A message payload is too short for its fixed header (nfgenmsg, nlmsgerr, DONE status).
@@ -110,8 +108,6 @@ codes! {
     /// Type 0x0103 from the kernel carrying expectation statistics (kernel quirk).
     ExpStatsAsCtrzero = "exp_stats_as_ctrzero", Info;
     // ---- attributes: structure ----
-    /// Fewer than 4 bytes remain where an attribute header should start.
-    AttrHeaderTruncated = "attr_header_truncated", Error;
     /// nla_len is smaller than the 4-byte attribute header.
     AttrLenTooSmall = "attr_len_too_small", Error;
     /// nla_len runs past the end of the enclosing message or nest.

@@ -340,7 +340,7 @@ pub fn write_repr(l: &mut String, repr: &Repr<'_>) {
             let _ = write!(l, "{v:#x}");
             let mut first = true;
             flag_items(flags, *v, |f| {
-                l.push(if first { ' ' } else { ',' });
+                l.push_str(if first { " (" } else { "," });
                 first = false;
                 match f {
                     Ok(n) => l.push_str(n),
@@ -349,6 +349,9 @@ pub fn write_repr(l: &mut String, repr: &Repr<'_>) {
                     }
                 }
             });
+            if !first {
+                l.push(')');
+            }
         }
         Repr::TcpFlags(f, m) => {
             for (label, v) in [("flags", *f), ("mask", *m)] {

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 /// (file, records, messages, message names and counts as the manifests list them).
 /// The names are ours (`ctnetlink new` = the manifest's "CT NEW").
-const MANIFEST: &[(&str, u64, usize, &[(&str, usize)])] = &[
+type ManifestRow = (&'static str, u64, usize, &'static [(&'static str, usize)]);
+const MANIFEST: &[ManifestRow] = &[
     (
         "list_empty.pcap",
         2,
