@@ -26,10 +26,23 @@ pub struct Cli {
     #[arg(short = 'c', long = "count", value_name = "N")]
     pub count: Option<u64>,
 
-    /// Print the number of records, messages and findings at the end (on stderr
-    /// unless the format is none).
+    /// Print a summary at the end: messages by type and direction, events, exchanges
+    /// by outcome, errors by errno, findings by code, dumps, capture duration. With
+    /// `-f none`, the summary alone.
     #[arg(long)]
     pub summary: bool,
+
+    /// Print one line (or JSON object) per exchange: a request, its replies and its
+    /// ack or error, with the outcome and extended ACKs resolved to attribute paths.
+    #[arg(long)]
+    pub exchanges: bool,
+
+    /// Only messages matching EXPR (repeatable; all must match). EXPR is
+    /// `key=value[,value]` terms joined by ` and ` or ` or `, `!` negates. Keys: kind,
+    /// dir, subsys, msg, family, proto, addr, src, dst (CIDR), port, sport, dport,
+    /// zone, mark (N[/MASK]), status, errno, findings[=SEVERITY], code, frame (N, N-M).
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub filters: Vec<String>,
 }
 
 /// `--format`.

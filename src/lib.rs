@@ -21,12 +21,15 @@
 pub mod capture;
 pub mod decode;
 pub mod encode;
+pub mod exchange;
+pub mod filter;
 pub mod finding;
 pub mod fuzzing;
 pub mod model;
 pub mod render;
 pub mod run;
 pub mod schema;
+pub mod summary;
 pub mod wire;
 
 pub use decode::{Decoder, Options};

@@ -8,6 +8,7 @@ mod cli;
 
 use clap::Parser;
 use cli::{Cli, EndianArg, FormatArg};
+use nfct_decode::filter::Filter;
 use nfct_decode::run::{Config, Format, RunError, Runner};
 use nfct_decode::wire::Endian;
 use nfct_decode::{Options, Severity};
@@ -32,14 +33,23 @@ fn main() -> ExitCode {
             }),
         },
         max_messages: cli.count,
+        exchanges: cli.exchanges,
+        summary: cli.summary,
     };
+    let mut filter = Filter::new();
+    for f in &cli.filters {
+        if let Err(e) = filter.add(f) {
+            eprintln!("nfct-decode: --filter {f:?}: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let mut files = cli.files.clone();
     if files.is_empty() {
         files.push(PathBuf::from("-"));
     }
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let mut runner = Runner::new(cfg);
+    let mut runner = Runner::new(cfg).with_filter(filter);
     let mut fatal = false;
     for path in &files {
         if runner.finished() {
@@ -83,23 +93,21 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let c = runner.counts;
-    if cli.summary || cfg.format == Format::None {
-        let line = format!(
-            "records={} messages={} errors={} warnings={} infos={}",
+    let tail = match (runner.summary(), cfg.format) {
+        (Some(s), Format::Json) => format!("{}\n", s.to_json()),
+        (Some(s), _) => s.to_text(),
+        (None, Format::None) => format!(
+            "records={} messages={} errors={} warnings={} infos={}\n",
             c.records,
             c.messages,
             c.of(Severity::Error),
             c.of(Severity::Warning),
             c.of(Severity::Info)
-        );
-        if cfg.format == Format::None {
-            let mut o = io::stdout().lock();
-            if writeln!(o, "{line}").is_err() {
-                return ExitCode::SUCCESS;
-            }
-        } else {
-            eprintln!("{line}");
-        }
+        ),
+        (None, _) => String::new(),
+    };
+    if !tail.is_empty() && io::stdout().lock().write_all(tail.as_bytes()).is_err() {
+        return ExitCode::SUCCESS;
     }
     if fatal {
         ExitCode::from(2)

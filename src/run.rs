@@ -3,11 +3,14 @@
 
 use crate::capture::{self, CaptureError, CaptureReader, Event};
 use crate::decode::{Decoder, Options};
+use crate::exchange::{self, Exchange, Tracker};
+use crate::filter::Filter;
 use crate::finding::{Finding, Severity};
 use crate::model::Record;
 use crate::render::json::JsonRenderer;
 use crate::render::text::TextRenderer;
 use crate::render::FrameInfo;
+use crate::summary::Summary;
 use std::fmt;
 use std::io::{self, Read, Write};
 
@@ -32,8 +35,12 @@ pub struct Config {
     pub verbose: bool,
     /// Decoder options.
     pub decode: Options,
-    /// Stop after this many messages.
+    /// Stop after this many messages (exchanges with `exchanges`).
     pub max_messages: Option<u64>,
+    /// Print exchanges (request, answers, outcome) instead of messages.
+    pub exchanges: bool,
+    /// Collect a summary ([`Runner::summary`]).
+    pub summary: bool,
 }
 
 /// Counters over everything a runner has seen.
@@ -91,6 +98,11 @@ pub struct Runner {
     /// What has been seen so far (over every input of the run).
     pub counts: Counts,
     done: bool,
+    filter: Filter,
+    tracker: Option<Tracker>,
+    summary: Option<Summary>,
+    printed: u64,
+    line: String,
 }
 
 impl Runner {
@@ -104,7 +116,69 @@ impl Runner {
             json: JsonRenderer,
             counts: Counts::default(),
             done: false,
+            filter: Filter::new(),
+            tracker: (cfg.exchanges || cfg.summary).then(Tracker::new),
+            summary: cfg.summary.then(Summary::new),
+            printed: 0,
+            line: String::new(),
         }
+    }
+
+    /// Applies `filter` to every message before rendering.
+    pub fn with_filter(mut self, filter: Filter) -> Runner {
+        self.filter = filter;
+        self
+    }
+
+    /// The summary collected so far (with `Config::summary`).
+    pub fn summary(&self) -> Option<&Summary> {
+        self.summary.as_ref()
+    }
+
+    /// Ends the current input: closes its open exchanges (unanswered requests,
+    /// dumps cut by the end of the capture) and prints them.
+    pub fn end_input(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if let Some(t) = self.tracker.as_mut() {
+            t.finish();
+        }
+        self.flush_exchanges(out)
+    }
+
+    fn flush_exchanges(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        loop {
+            let Some(ex) = self.tracker.as_mut().and_then(Tracker::pop_closed) else {
+                return Ok(());
+            };
+            if !ex.matched {
+                continue;
+            }
+            if let Some(s) = self.summary.as_mut() {
+                s.exchange(&ex);
+            }
+            if self.cfg.exchanges && !self.done {
+                self.print_exchange(&ex, out)?;
+            }
+        }
+    }
+
+    fn print_exchange(&mut self, ex: &Exchange, out: &mut dyn Write) -> io::Result<()> {
+        match self.cfg.format {
+            Format::Text => {
+                self.line.clear();
+                exchange::write_text(&mut self.line, ex);
+                out.write_all(self.line.as_bytes())?;
+            }
+            Format::Json => {
+                serde_json::to_writer(&mut *out, ex).map_err(io::Error::other)?;
+                out.write_all(b"\n")?;
+            }
+            Format::None => {}
+        }
+        self.printed += 1;
+        if self.cfg.max_messages.is_some_and(|n| self.printed >= n) {
+            self.done = true;
+        }
+        Ok(())
     }
 
     /// Whether `max_messages` has been reached.
@@ -119,7 +193,7 @@ impl Runner {
             let Some(ev) = reader.next_event() else { break };
             self.event(ev, out).map_err(RunError::Output)?;
         }
-        Ok(())
+        self.end_input(out).map_err(RunError::Output)
     }
 
     /// Decodes a whole capture held in memory (the fuzzing entry point).
@@ -131,7 +205,8 @@ impl Runner {
             }
         })
         .map_err(RunError::Capture)?;
-        result.map_err(RunError::Output)
+        result.map_err(RunError::Output)?;
+        self.end_input(out).map_err(RunError::Output)
     }
 
     /// Decodes the netlink bytes of one record (no capture container) as if they
@@ -159,6 +234,12 @@ impl Runner {
     }
 
     fn notice(&mut self, frame: Option<u64>, f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+        if let Some(s) = self.summary.as_mut() {
+            s.finding(f);
+        }
+        if self.cfg.exchanges || !self.filter.is_empty() {
+            return Ok(());
+        }
         match self.cfg.format {
             Format::Text => self.text.notice(out, frame, f),
             Format::Json => self.json.notice(out, frame, f),
@@ -174,6 +255,9 @@ impl Runner {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         self.counts.records += 1;
+        if let Some(s) = self.summary.as_mut() {
+            s.record(frame);
+        }
         for f in frame_findings {
             self.counts.add(f);
             self.notice(Some(frame.number), f, out)?;
@@ -183,33 +267,47 @@ impl Runner {
         for f in &self.rec.findings {
             self.counts.add(f);
         }
-        for &i in &self.rec.record_findings {
-            if let Some(f) = self.rec.findings.get(i) {
-                match self.cfg.format {
-                    Format::Text => self.text.notice(out, Some(frame.number), f)?,
-                    Format::Json => self.json.notice(out, Some(frame.number), f)?,
-                    Format::None => {}
-                }
-            }
+        for k in 0..self.rec.record_findings.len() {
+            let Some(f) = self
+                .rec
+                .record_findings
+                .get(k)
+                .and_then(|&i| self.rec.findings.get(i))
+            else {
+                continue;
+            };
+            let f = f.clone();
+            self.notice(Some(frame.number), &f, out)?;
         }
         for msg in &self.rec.messages {
-            if self.done {
-                break;
+            let pass =
+                self.filter.is_empty() || self.filter.matches(frame.number, &self.rec, data, msg);
+            if let Some(t) = self.tracker.as_mut() {
+                t.observe(frame, data, &self.rec, msg, pass);
+            }
+            if !pass {
+                continue;
             }
             self.counts.messages += 1;
+            if let Some(s) = self.summary.as_mut() {
+                s.message(
+                    msg,
+                    self.rec.findings.get(msg.findings.clone()).unwrap_or(&[]),
+                );
+            }
+            if self.cfg.exchanges || self.done {
+                continue;
+            }
             match self.cfg.format {
                 Format::Text => self.text.message(out, frame, data, &self.rec, msg)?,
                 Format::Json => self.json.message(out, frame, data, &self.rec, msg)?,
                 Format::None => {}
             }
-            if self
-                .cfg
-                .max_messages
-                .is_some_and(|n| self.counts.messages >= n)
-            {
+            self.printed += 1;
+            if self.cfg.max_messages.is_some_and(|n| self.printed >= n) {
                 self.done = true;
             }
         }
-        Ok(())
+        self.flush_exchanges(out)
     }
 }

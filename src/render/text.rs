@@ -260,6 +260,13 @@ fn extack_summary(rec: &Record, data: &[u8], msg: &Message, l: &mut String) {
     }
     if let Some(v) = rec.find(msg.attrs.clone(), 2).and_then(|i| rec.uint(i)) {
         let _ = write!(l, " offs={v}");
+        // Resolved against the echoed request (capped echoes: see --exchanges).
+        let mut none = Record::default();
+        if let Some(p) =
+            crate::exchange::resolve_extack(rec, data, msg, None, &mut none).and_then(|x| x.path)
+        {
+            let _ = write!(l, " ({p})");
+        }
     }
 }
 
