@@ -4,8 +4,10 @@
 //!
 //! Matching: userspace usually sends portid 0 and the kernel answers with the
 //! socket's port id, so an open exchange is matched by `seq` and, once its first
-//! answer arrived, by that port id too. Open exchanges are kept in arrival order and
-//! the oldest matching one wins. At most [`MAX_OPEN`] are kept open; older ones are
+//! answer arrived, by that port id too. Among requests with the same seq not yet
+//! bound to a socket (conntrack uses the time in seconds as seq, so concurrent
+//! processes collide), the most recent wins: the kernel answers a request while
+//! processing it, before the next one arrives. At most [`MAX_OPEN`] are kept open; older ones are
 //! closed as unanswered, so memory stays bounded on any capture.
 
 use crate::decode::{node_path, Decoder, NETLINK_NETFILTER};
@@ -254,10 +256,19 @@ impl Tracker {
         }
         let seq = msg.header.seq;
         let portid = msg.header.portid;
+        // An exchange already bound to this socket wins; else the most recent
+        // unbound request with this seq: the kernel answers a request while
+        // processing it, so its answer follows it in an nlmon capture (dump parts,
+        // produced later, find their exchange bound by the first part).
         let pos = self
             .open
             .iter()
-            .position(|e| e.seq == seq && e.portid.is_none_or(|p| p == portid));
+            .rposition(|e| e.seq == seq && e.portid == Some(portid))
+            .or_else(|| {
+                self.open
+                    .iter()
+                    .rposition(|e| e.seq == seq && e.portid.is_none())
+            });
         let mut ex = match pos.and_then(|p| self.open.remove(p)) {
             Some(mut ex) => {
                 ex.push_frame(frame.number, frame.ts);

@@ -16,5 +16,7 @@ mod bad_input;
 mod captures;
 #[path = "it/common.rs"]
 mod common;
+#[path = "it/exchanges.rs"]
+mod exchanges;
 #[path = "it/output.rs"]
 mod output;
