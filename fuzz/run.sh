@@ -80,7 +80,7 @@ run_one() {
 report() {
     local t=$1 status=$2 log="$logs/$1.log"
     local done_line execs
-    done_line=$(grep -E '^#[0-9]+ +DONE' "$log" | tail -1 || true)
+    done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true)
     execs=$(grep -E '^stat::average_exec_per_sec' "$log" | awk '{print $2}' || true)
     if [ "$status" -eq 0 ]; then
         printf '%-22s ok     %8s exec/s  %s\n' "$t" "${execs:-?}" \
