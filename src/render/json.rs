@@ -85,6 +85,17 @@ struct MsgJson<'a> {
     msg: &'a Message,
 }
 
+impl<'a> MsgJson<'a> {
+    fn attrs(&self, range: Range<usize>) -> Attrs<'a> {
+        Attrs {
+            rec: self.rec,
+            data: self.data,
+            order: self.rec.order.unwrap_or(Endian::Little),
+            range,
+        }
+    }
+}
+
 impl Serialize for MsgJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (f, msg, rec) = (self.frame, self.msg, self.rec);
@@ -120,15 +131,7 @@ impl Serialize for MsgJson<'_> {
             Body::Nf(nf) => {
                 nf_entries(&mut m, nf)?;
                 if nf.set.is_some() {
-                    m.serialize_entry(
-                        "attrs",
-                        &Attrs {
-                            rec,
-                            data: self.data,
-                            order,
-                            range: msg.attrs.clone(),
-                        },
-                    )?;
+                    m.serialize_entry("attrs", &self.attrs(msg.attrs.clone()))?;
                 } else {
                     m.serialize_entry(
                         "payload",
@@ -150,29 +153,13 @@ impl Serialize for MsgJson<'_> {
                     )?;
                 }
                 if !msg.attrs.is_empty() {
-                    m.serialize_entry(
-                        "extack",
-                        &Attrs {
-                            rec,
-                            data: self.data,
-                            order,
-                            range: msg.attrs.clone(),
-                        },
-                    )?;
+                    m.serialize_entry("extack", &self.attrs(msg.attrs.clone()))?;
                 }
             }
             Body::Done { status } => {
                 m.serialize_entry("status", status)?;
                 if !msg.attrs.is_empty() {
-                    m.serialize_entry(
-                        "extack",
-                        &Attrs {
-                            rec,
-                            data: self.data,
-                            order,
-                            range: msg.attrs.clone(),
-                        },
-                    )?;
+                    m.serialize_entry("extack", &self.attrs(msg.attrs.clone()))?;
                 }
             }
             Body::Raw | Body::Truncated => {

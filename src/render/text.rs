@@ -327,6 +327,24 @@ fn tree_lines(
     }
 }
 
+/// Writes `(name,name,0x100)` for the flags `items` yields; nothing when none.
+fn write_flag_names(l: &mut String, items: impl FnOnce(&mut dyn FnMut(Result<&'static str, u64>))) {
+    let mut first = true;
+    items(&mut |f| {
+        l.push(if first { '(' } else { ',' });
+        first = false;
+        match f {
+            Ok(n) => l.push_str(n),
+            Err(bit) => {
+                let _ = write!(l, "{bit:#x}");
+            }
+        }
+    });
+    if !first {
+        l.push(')');
+    }
+}
+
 /// Writes a value in its text form.
 pub fn write_repr(l: &mut String, repr: &Repr<'_>) {
     match repr {
@@ -345,42 +363,16 @@ pub fn write_repr(l: &mut String, repr: &Repr<'_>) {
         Repr::EnumName(n) => l.push_str(n),
         Repr::FlagList(flags, v) => {
             let _ = write!(l, "{v:#x}");
-            let mut first = true;
-            flag_items(flags, *v, |f| {
-                l.push_str(if first { " (" } else { "," });
-                first = false;
-                match f {
-                    Ok(n) => l.push_str(n),
-                    Err(bit) => {
-                        let _ = write!(l, "{bit:#x}");
-                    }
-                }
-            });
-            if !first {
-                l.push(')');
+            if *v != 0 {
+                l.push(' ');
             }
+            write_flag_names(l, |f| flag_items(flags, *v, f));
         }
         Repr::TcpFlags(f, m) => {
-            for (label, v) in [("flags", *f), ("mask", *m)] {
-                let _ = write!(l, "{label}={v:#04x}");
-                let mut first = true;
-                tcp_flag_items(v, |x| {
-                    l.push(if first { '(' } else { ',' });
-                    first = false;
-                    match x {
-                        Ok(n) => l.push_str(n),
-                        Err(b) => {
-                            let _ = write!(l, "{b:#x}");
-                        }
-                    }
-                });
-                if !first {
-                    l.push(')');
-                }
-                if label == "flags" {
-                    l.push(' ');
-                }
-            }
+            let _ = write!(l, "flags={f:#04x}");
+            write_flag_names(l, |g| tcp_flag_items(*f, g));
+            let _ = write!(l, " mask={m:#04x}");
+            write_flag_names(l, |g| tcp_flag_items(*m, g));
         }
         Repr::Time(ns) => {
             let _ = write!(l, "{ns} (");
