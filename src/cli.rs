@@ -43,6 +43,21 @@ pub struct Cli {
     /// zone, mark (N[/MASK]), status, errno, findings[=SEVERITY], code, frame (N, N-M).
     #[arg(long = "filter", value_name = "EXPR")]
     pub filters: Vec<String>,
+
+    /// Conntrack format: conntrack's `-o` options, comma-separated: extended, id,
+    /// timestamp, ktimestamp, labels.
+    #[arg(long = "ct-output", value_name = "LIST", default_value = "")]
+    pub ct_output: String,
+
+    /// Conntrack format: connlabel.conf giving names to label bits (without it,
+    /// `labels=` lists bit numbers).
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
+
+    /// Conntrack format: print only what conntrack prints, no `#` comment lines for
+    /// requests, acks, errors and other messages.
+    #[arg(long)]
+    pub replies_only: bool,
 }
 
 /// `--format`.
@@ -54,6 +69,8 @@ pub enum FormatArg {
     Json,
     /// Validate only: no per-message output.
     None,
+    /// The lines conntrack-tools 1.4.7 prints (`conntrack -L/-G/-E/-S/-C`).
+    Conntrack,
 }
 
 /// `--endian`.

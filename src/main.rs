@@ -9,6 +9,7 @@ mod cli;
 use clap::Parser;
 use cli::{Cli, EndianArg, FormatArg};
 use nfct_decode::filter::Filter;
+use nfct_decode::render::conntrack::{CtOutput, LabelMap};
 use nfct_decode::run::{Config, Format, RunError, Runner};
 use nfct_decode::wire::Endian;
 use nfct_decode::{Options, Severity};
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::None => Format::None,
+            FormatArg::Conntrack => Format::Conntrack,
         },
         verbose: cli.verbose,
         decode: Options {
@@ -35,6 +37,24 @@ fn main() -> ExitCode {
         max_messages: cli.count,
         exchanges: cli.exchanges,
         summary: cli.summary,
+        ct_output: match cli.ct_output.parse::<CtOutput>() {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("nfct-decode: --ct-output: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        replies_only: cli.replies_only,
+    };
+    let labels = match &cli.labels {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(t) => Some(LabelMap::parse(&t)),
+            Err(e) => {
+                eprintln!("nfct-decode: --labels {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
     };
     let mut filter = Filter::new();
     for f in &cli.filters {
@@ -49,7 +69,7 @@ fn main() -> ExitCode {
     }
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let mut runner = Runner::new(cfg).with_filter(filter);
+    let mut runner = Runner::new(cfg).with_filter(filter).with_labels(labels);
     let mut fatal = false;
     for path in &files {
         if runner.finished() {

@@ -7,6 +7,7 @@ use crate::exchange::{self, Exchange, Tracker};
 use crate::filter::Filter;
 use crate::finding::{Finding, Severity};
 use crate::model::Record;
+use crate::render::conntrack::{ConntrackRenderer, CtOutput, LabelMap};
 use crate::render::json::JsonRenderer;
 use crate::render::text::TextRenderer;
 use crate::render::FrameInfo;
@@ -24,6 +25,8 @@ pub enum Format {
     Json,
     /// Decode and validate only; print nothing per message.
     None,
+    /// The lines conntrack-tools prints for replies and events (`render::conntrack`).
+    Conntrack,
 }
 
 /// Settings of a run.
@@ -41,6 +44,11 @@ pub struct Config {
     pub exchanges: bool,
     /// Collect a summary ([`Runner::summary`]).
     pub summary: bool,
+    /// Conntrack format: conntrack's `-o` options.
+    pub ct_output: CtOutput,
+    /// Conntrack format: leave out the comment lines of messages conntrack does not
+    /// print (requests, acks, errors, ...).
+    pub replies_only: bool,
 }
 
 /// Counters over everything a runner has seen.
@@ -95,6 +103,7 @@ pub struct Runner {
     rec: Record,
     text: TextRenderer,
     json: JsonRenderer,
+    conntrack: ConntrackRenderer,
     /// What has been seen so far (over every input of the run).
     pub counts: Counts,
     done: bool,
@@ -114,6 +123,7 @@ impl Runner {
             rec: Record::default(),
             text: TextRenderer::new(cfg.verbose),
             json: JsonRenderer,
+            conntrack: ConntrackRenderer::new(cfg.ct_output, cfg.replies_only),
             counts: Counts::default(),
             done: false,
             filter: Filter::new(),
@@ -127,6 +137,13 @@ impl Runner {
     /// Applies `filter` to every message before rendering.
     pub fn with_filter(mut self, filter: Filter) -> Runner {
         self.filter = filter;
+        self
+    }
+
+    /// Conntrack format: label names for `labels=` (bit numbers without them).
+    pub fn with_labels(mut self, labels: Option<LabelMap>) -> Runner {
+        self.conntrack =
+            ConntrackRenderer::new(self.cfg.ct_output, self.cfg.replies_only).with_labels(labels);
         self
     }
 
@@ -163,7 +180,7 @@ impl Runner {
 
     fn print_exchange(&mut self, ex: &Exchange, out: &mut dyn Write) -> io::Result<()> {
         match self.cfg.format {
-            Format::Text => {
+            Format::Text | Format::Conntrack => {
                 self.line.clear();
                 exchange::write_text(&mut self.line, ex);
                 out.write_all(self.line.as_bytes())?;
@@ -243,6 +260,7 @@ impl Runner {
         match self.cfg.format {
             Format::Text => self.text.notice(out, frame, f),
             Format::Json => self.json.notice(out, frame, f),
+            Format::Conntrack => self.conntrack.notice(out, frame, f),
             Format::None => Ok(()),
         }
     }
@@ -301,6 +319,7 @@ impl Runner {
             match self.cfg.format {
                 Format::Text => self.text.message(out, frame, data, &self.rec, msg)?,
                 Format::Json => self.json.message(out, frame, data, &self.rec, msg)?,
+                Format::Conntrack => self.conntrack.message(out, frame, data, &self.rec, msg)?,
                 Format::None => {}
             }
             self.printed += 1;

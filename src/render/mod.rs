@@ -2,6 +2,7 @@
 //!
 //! Value forms are decided once, here ([`value_repr`]), and shared by both formats.
 
+pub mod conntrack;
 pub mod json;
 pub mod text;
 
