@@ -1,0 +1,253 @@
+//! criterion benchmarks of the hot paths (issue 7), all over real bytes of
+//! corpus/captures:
+//!
+//! - `decode_set/*`: the attribute walk of one set (`Decoder::decode_set`) over the
+//!   payload of a conntrack dump reply, a tuple, protoinfo-tcp, an expectation and
+//!   per-CPU stats;
+//! - `decode_record/*`: one dump message, one event, a whole receive buffer of 15 dump
+//!   messages (`Decoder::decode_record`);
+//! - `render/*`: that 15-message record rendered as JSON Lines, one-line text and
+//!   `-v` text (decoded once, rendered per iteration into a reused buffer);
+//! - `pipeline/*`: the whole of big_dump.pcap (203 records, 3002 messages) through
+//!   `Runner::run_slice` with `-f none` and `-f json`.
+//!
+//! Throughput is in bytes of input (the netlink bytes decoded or rendered; the
+//! whole file for `pipeline`). Run with `cargo bench --bench decode`, one group with
+//! `cargo bench --bench decode -- render`.
+
+// Benchmarks over fixed corpus records: a missing record is a broken setup, a panic says so.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use nfct_decode::capture::{self, Event};
+use nfct_decode::decode::Decoder;
+use nfct_decode::model::{Body, Direction, Kind, Record};
+use nfct_decode::render::json::JsonRenderer;
+use nfct_decode::render::text::TextRenderer;
+use nfct_decode::render::FrameInfo;
+use nfct_decode::run::{Config, Format, Runner};
+use nfct_decode::schema::{ct, AttrSet};
+use nfct_decode::wire::Endian;
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+/// One record of a corpus capture, decoded once.
+struct Rec {
+    info: FrameInfo,
+    data: Vec<u8>,
+    rec: Record,
+}
+
+fn file(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus/captures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn records(name: &str) -> Vec<Rec> {
+    let bytes = file(name);
+    let mut out = Vec::new();
+    capture::for_each_event_in_slice(&bytes, &mut |ev| {
+        if let Event::Frame(f) = ev {
+            let mut rec = Record::default();
+            Decoder::default().decode_record(f.data, f.link.protocol, &mut rec);
+            out.push(Rec {
+                info: FrameInfo::of(&f),
+                data: f.data.to_vec(),
+                rec,
+            });
+        }
+    })
+    .expect("corpus capture");
+    out
+}
+
+/// The first record of `name` that `pick` accepts.
+fn pick(name: &str, pick: impl Fn(&Rec) -> bool) -> Rec {
+    records(name)
+        .into_iter()
+        .find(|r| pick(r))
+        .unwrap_or_else(|| panic!("no such record in {name}"))
+}
+
+fn nf_set(r: &Rec, i: usize) -> Option<&'static str> {
+    match &r.rec.messages.get(i)?.body {
+        Body::Nf(nf) => nf.set.map(|s| s.name),
+        _ => None,
+    }
+}
+
+/// Attribute bytes of message `i` (after nlmsghdr and nfgenmsg).
+fn payload(r: &Rec, i: usize) -> Vec<u8> {
+    let m = &r.rec.messages[i];
+    r.data[m.payload.clone()].to_vec()
+}
+
+/// Value bytes of the first node named `name` in set `set`.
+fn node_value(r: &Rec, set: &str, name: &str) -> Vec<u8> {
+    let n = r
+        .rec
+        .nodes
+        .iter()
+        .find(|n| n.set.name == set && n.name() == Some(name))
+        .unwrap_or_else(|| panic!("no {set}.{name}"));
+    n.bytes(&r.data).to_vec()
+}
+
+/// Bytes of message `i` alone (its nlmsg_len).
+fn message_bytes(r: &Rec, i: usize) -> Vec<u8> {
+    let m = &r.rec.messages[i];
+    r.data[m.offset..m.offset + m.header.len as usize].to_vec()
+}
+
+fn bench_sets(c: &mut Criterion) {
+    let dump = pick("big_dump.pcap", |r| r.rec.messages.len() >= 15);
+    let event = pick("events.pcap", |r| {
+        r.rec
+            .nodes
+            .iter()
+            .any(|n| n.name() == Some("protoinfo-tcp"))
+    });
+    let expect = pick("expect_events.pcap", |r| nf_set(r, 0) == Some("expect"));
+    let stats = pick("stats.pcap", |r| nf_set(r, 0) == Some("conntrack-stats"));
+    let cases: [(&str, Vec<u8>, &'static AttrSet); 5] = [
+        ("conntrack", payload(&dump, 0), &ct::CONNTRACK),
+        (
+            "tuple",
+            node_value(&dump, "conntrack", "tuple-orig"),
+            &ct::TUPLE,
+        ),
+        (
+            "protoinfo-tcp",
+            node_value(&event, "protoinfo", "protoinfo-tcp"),
+            &ct::PROTOINFO_TCP,
+        ),
+        ("expect", payload(&expect, 0), &ct::EXPECT),
+        ("conntrack-stats", payload(&stats, 0), &ct::CONNTRACK_STATS),
+    ];
+    let decoder = Decoder::default();
+    let mut rec = Record::default();
+    let mut g = c.benchmark_group("decode_set");
+    for (name, bytes, set) in &cases {
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                black_box(decoder.decode_set(
+                    black_box(bytes),
+                    set,
+                    Direction::FromKernel,
+                    Endian::Little,
+                    &mut rec,
+                ))
+            })
+        });
+    }
+    g.finish();
+}
+
+fn bench_records(c: &mut Criterion) {
+    let dump = pick("big_dump.pcap", |r| r.rec.messages.len() >= 15);
+    let event = pick("events.pcap", |r| {
+        matches!(r.rec.messages.first().map(|m| m.kind), Some(Kind::Event(_)))
+            && r.rec
+                .nodes
+                .iter()
+                .any(|n| n.name() == Some("protoinfo-tcp"))
+    });
+    let cases = [
+        (
+            "dump_message",
+            message_bytes(&dump, 0),
+            dump.info.link.protocol,
+        ),
+        ("event", event.data.clone(), event.info.link.protocol),
+        ("dump_record_15", dump.data.clone(), dump.info.link.protocol),
+    ];
+    let decoder = Decoder::default();
+    let mut rec = Record::default();
+    let mut g = c.benchmark_group("decode_record");
+    for (name, bytes, protocol) in &cases {
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                decoder.decode_record(black_box(bytes), *protocol, &mut rec);
+                black_box(rec.nodes.len())
+            })
+        });
+    }
+    g.finish();
+}
+
+fn bench_render(c: &mut Criterion) {
+    let dump = pick("big_dump.pcap", |r| r.rec.messages.len() >= 15);
+    let mut out: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut g = c.benchmark_group("render");
+    g.throughput(Throughput::Bytes(dump.data.len() as u64));
+    let mut json = JsonRenderer;
+    g.bench_function("json_record_15", |b| {
+        b.iter(|| {
+            out.clear();
+            for m in &dump.rec.messages {
+                json.message(&mut out, &dump.info, &dump.data, &dump.rec, m)
+                    .unwrap();
+            }
+            black_box(out.len())
+        })
+    });
+    for (name, verbose) in [("text_record_15", false), ("text_v_record_15", true)] {
+        let mut text = TextRenderer::new(verbose);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                out.clear();
+                for m in &dump.rec.messages {
+                    text.message(&mut out, &dump.info, &dump.data, &dump.rec, m)
+                        .unwrap();
+                }
+                black_box(out.len())
+            })
+        });
+    }
+    g.finish();
+}
+
+fn bench_pipeline(c: &mut Criterion) {
+    let bytes = file("big_dump.pcap");
+    let mut out: Vec<u8> = Vec::with_capacity(4 << 20);
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.sample_size(20);
+    for (name, format) in [
+        ("none_big_dump", Format::None),
+        ("json_big_dump", Format::Json),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                out.clear();
+                let mut runner = Runner::new(Config {
+                    format,
+                    ..Config::default()
+                });
+                runner.run_slice(black_box(&bytes), &mut out).unwrap();
+                black_box(runner.counts.messages)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = bench_sets, bench_records, bench_render, bench_pipeline
+}
+criterion_main!(benches);
