@@ -2306,6 +2306,10 @@ mod tests {
             ("mixed.pcapng", 68),
             ("errors_extack.pcap", 25),
             ("errors_extack.pcapng", 25),
+            ("errors_capped.pcap", 23),
+            ("errors_capped.pcapng", 23),
+            ("interleaved.pcap", 26),
+            ("interleaved.pcapng", 26),
         ];
         let dir = format!("{}/corpus/captures", env!("CARGO_MANIFEST_DIR"));
         let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
@@ -2334,11 +2338,12 @@ mod tests {
                 };
                 assert_eq!(*number, i as u64 + 1, "{name}");
                 // mixed.pcap also holds NETLINK_ROUTE (0), SOCK_DIAG (4) and GENERIC (16).
-                let families: &[u16] = if name.starts_with("mixed") {
-                    &[0, 4, 12, 16]
-                } else {
-                    &[12]
-                };
+                let families: &[u16] =
+                    if name.starts_with("mixed") || name.starts_with("errors_capped") {
+                        &[0, 4, 12, 16]
+                    } else {
+                        &[12]
+                    };
                 assert!(
                     families.contains(&link.protocol),
                     "{name}: protocol {}",

@@ -108,6 +108,8 @@ pub struct Extack {
     pub missing: Option<String>,
     /// Path of NLMSGERR_ATTR_MISS_NEST.
     pub missing_in: Option<String>,
+    /// NLMSGERR_ATTR_MISS_NEST, the nest's offset in the request.
+    pub missing_nest_offset: Option<u64>,
 }
 
 /// One exchange.
@@ -141,6 +143,7 @@ pub struct Exchange {
     ack: bool,
     intr: bool,
     request_bytes: Option<Vec<u8>>,
+    tuple_key: Option<u64>,
 }
 
 impl Exchange {
@@ -192,6 +195,7 @@ impl Tracker {
             ack: false,
             intr: false,
             request_bytes: None,
+            tuple_key: None,
         }
     }
 
@@ -231,6 +235,7 @@ impl Tracker {
             {
                 ex.request_bytes = Some(bytes.to_vec());
             }
+            ex.tuple_key = tuple_key(rec, data, msg);
             if matches!(msg.kind, Kind::BatchBegin | Kind::BatchEnd) && !ex.ack {
                 ex.outcome = Outcome::Batch;
                 self.closed.insert(ex.id, ex);
@@ -256,18 +261,30 @@ impl Tracker {
         }
         let seq = msg.header.seq;
         let portid = msg.header.portid;
-        // An exchange already bound to this socket wins; else the most recent
-        // unbound request with this seq: the kernel answers a request while
-        // processing it, so its answer follows it in an nlmon capture (dump parts,
-        // produced later, find their exchange bound by the first part).
+        // An exchange already bound to this socket wins. Else, among the unbound
+        // requests with this seq (conntrack uses the time in seconds as seq, so
+        // concurrent processes collide), the one whose content the answer
+        // identifies: the echoed request of an ack or error, or the original tuple
+        // of a reply. Else the most recent: in an nlmon capture the kernel answers
+        // a request while processing it, before the next one arrives.
         let pos = self
             .open
             .iter()
             .rposition(|e| e.seq == seq && e.portid == Some(portid))
             .or_else(|| {
-                self.open
-                    .iter()
-                    .rposition(|e| e.seq == seq && e.portid.is_none())
+                let unbound = |e: &Exchange| e.seq == seq && e.portid.is_none();
+                let n = self.open.iter().filter(|e| unbound(e)).count();
+                if n > 1 {
+                    let key = AnswerKey::of(rec, data, msg);
+                    if let Some(p) = self
+                        .open
+                        .iter()
+                        .rposition(|e| unbound(e) && key.identifies(e))
+                    {
+                        return Some(p);
+                    }
+                }
+                self.open.iter().rposition(unbound)
             });
         let mut ex = match pos.and_then(|p| self.open.remove(p)) {
             Some(mut ex) => {
@@ -374,6 +391,73 @@ impl Tracker {
     }
 }
 
+/// What an answer says about the request it answers.
+enum AnswerKey<'a> {
+    /// The full echoed request (uncapped ack or error).
+    Echo(&'a [u8]),
+    /// Only the echoed header (capped): (len, type, flags).
+    Header(u32, u16, u16),
+    /// The original tuple of a reply.
+    Tuple(u64),
+    None,
+}
+
+impl<'a> AnswerKey<'a> {
+    fn of(rec: &Record, data: &'a [u8], msg: &Message) -> AnswerKey<'a> {
+        match &msg.body {
+            Body::Error { echo: Some(e), .. } if !e.capped => {
+                let end = e.offset.saturating_add(e.header.len as usize);
+                data.get(e.offset..end)
+                    .map(AnswerKey::Echo)
+                    .unwrap_or(AnswerKey::None)
+            }
+            Body::Error { echo: Some(e), .. } => {
+                AnswerKey::Header(e.header.len, e.header.ty, e.header.flags)
+            }
+            _ => tuple_key(rec, data, msg)
+                .map(AnswerKey::Tuple)
+                .unwrap_or(AnswerKey::None),
+        }
+    }
+
+    fn identifies(&self, ex: &Exchange) -> bool {
+        let req = ex.request_bytes.as_deref();
+        match self {
+            AnswerKey::Echo(b) => req == Some(*b),
+            AnswerKey::Header(len, ty, flags) => req.is_some_and(|r| {
+                crate::wire::NlMsgHdr::parse(r, Endian::Little)
+                    .or_else(|| crate::wire::NlMsgHdr::parse(r, Endian::Big))
+                    .is_some_and(|h| (h.len, h.ty, h.flags) == (*len, *ty, *flags))
+            }),
+            AnswerKey::Tuple(k) => ex.tuple_key == Some(*k),
+            AnswerKey::None => false,
+        }
+    }
+}
+
+/// A hash of the decoded original tuple of a conntrack message (addresses,
+/// protocol, ports / icmp fields), comparable between a request and its reply
+/// whatever their padding bytes.
+fn tuple_key(rec: &Record, data: &[u8], msg: &Message) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let Body::Nf(nf) = &msg.body else { return None };
+    if !nf
+        .set
+        .is_some_and(|s| std::ptr::eq(s, &crate::schema::ct::CONNTRACK))
+    {
+        return None;
+    }
+    let t = rec.find(msg.attrs.clone(), 1)?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for i in rec.child_range(t) {
+        let n = rec.nodes.get(i)?;
+        if n.value != crate::model::Value::Nest {
+            (n.depth, n.num(), n.bytes(data)).hash(&mut h);
+        }
+    }
+    Some(h.finish())
+}
+
 /// Resolves the extended ACK of NLMSG_ERROR `msg`: the offset (from the start of the
 /// request's nlmsghdr) is looked up in the echoed request, or, when the echo is
 /// capped, in `request` (the captured request's bytes) decoded into `scratch`.
@@ -458,6 +542,7 @@ pub fn resolve_extack(
                 .map(|d| d.ty.name());
         }
     }
+    x.missing_nest_offset = miss_nest;
     if let Some(off) = miss_nest {
         if let Some(i) = find(off) {
             x.missing_in = Some(node_path(target_rec, i));
@@ -543,6 +628,8 @@ pub fn write_text(out: &mut String, ex: &Exchange) {
             let _ = write!(out, " missing {m}");
             if let Some(n) = &x.missing_in {
                 let _ = write!(out, " in {n}");
+            } else if let Some(o) = x.missing_nest_offset {
+                let _ = write!(out, " in the nest at offset {o}");
             }
         }
     }
@@ -618,6 +705,7 @@ impl Serialize for Exchange {
                 &serde_json::json!({
                     "msg": x.msg, "offset": x.offset, "path": x.path, "type": x.attr_type,
                     "policy": policy, "missing": x.missing, "missing_in": x.missing_in,
+                    "missing_nest_offset": x.missing_nest_offset,
                 }),
             )?;
         }

@@ -47,7 +47,7 @@ fn path(name: &str, ext: &str) -> String {
 }
 
 /// Transcripts that are not conntrack output.
-const NOT_CONNTRACK: &[&str] = &["mixed", "errors_extack"];
+const NOT_CONNTRACK: &[&str] = &["mixed", "errors_extack", "errors_capped", "interleaved"];
 
 struct Cmd {
     line: usize,

@@ -61,14 +61,14 @@ impl TextRenderer {
                         let _ = write!(l, " {name} \"{text}\"");
                     }
                 }
+                let _ = write!(l, " seq={} portid={}", msg.header.seq, msg.header.portid);
                 if let Some(e) = echo {
-                    let _ = write!(l, " to seq={} portid={}", e.header.seq, e.header.portid);
                     if let Some(nf) = &e.nf {
                         if let (Some(s), Some(m)) = (
                             crate::decode::subsys_name(nf.subsys),
                             crate::decode::nf_msg_name(nf.subsys, nf.msg),
                         ) {
-                            let _ = write!(l, " ({s} {m})");
+                            let _ = write!(l, " (to {s} {m})");
                         }
                     }
                 }

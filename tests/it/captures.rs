@@ -164,17 +164,25 @@ fn manifest_counts_and_names() {
     }
 }
 
-/// Every capture in corpus/captures, except errors_extack whose requests were
+/// Every capture in corpus/captures (and more/), except errors_* whose requests were
 /// malformed on purpose, has no warning or error finding and no unknown attribute.
 #[test]
 fn real_traffic_is_valid() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/captures");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/captures");
     let mut seen = 0;
-    for e in std::fs::read_dir(dir).unwrap() {
-        let name = e.unwrap().file_name().into_string().unwrap();
-        if !(name.ends_with(".pcap") || name.ends_with(".pcapng"))
-            || name.starts_with("errors_extack")
-        {
+    let mut names = Vec::new();
+    for sub in ["", "more"] {
+        for e in std::fs::read_dir(root.join(sub)).unwrap() {
+            let n = e.unwrap().file_name().into_string().unwrap();
+            names.push(if sub.is_empty() {
+                n
+            } else {
+                format!("{sub}/{n}")
+            });
+        }
+    }
+    for name in names {
+        if !(name.ends_with(".pcap") || name.ends_with(".pcapng")) || name.starts_with("errors_") {
             continue;
         }
         seen += 1;
