@@ -26,6 +26,10 @@ pub struct Cli {
     #[arg(short = 'c', long = "count", value_name = "N")]
     pub count: Option<u64>,
 
+    /// No progress indicator (it is shown on stderr only when stderr is a terminal).
+    #[arg(short, long)]
+    pub quiet: bool,
+
     /// Print a summary at the end: messages by type and direction, events, exchanges
     /// by outcome, errors by errno, findings by code, dumps, capture duration. With
     /// `-f none`, the summary alone.

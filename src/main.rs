@@ -14,7 +14,8 @@ use nfct_decode::run::{Config, Format, RunError, Runner};
 use nfct_decode::wire::Endian;
 use nfct_decode::{Options, Severity};
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::time::{Duration, Instant};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -71,16 +72,22 @@ fn main() -> ExitCode {
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut runner = Runner::new(cfg).with_filter(filter).with_labels(labels);
     let mut fatal = false;
+    let show_progress = !cli.quiet && io::stderr().is_terminal();
     for path in &files {
         if runner.finished() {
             break;
         }
         let name = path.display().to_string();
         let result = if name == "-" {
-            runner.run(io::stdin().lock(), &mut out)
+            let progress = Progress::new(&name, None, show_progress);
+            runner.run(ProgressReader::new(io::stdin().lock(), progress), &mut out)
         } else {
             match File::open(path) {
-                Ok(f) => runner.run(f, &mut out),
+                Ok(f) => {
+                    let total = f.metadata().ok().map(|m| m.len());
+                    let progress = Progress::new(&name, total, show_progress);
+                    runner.run(ProgressReader::new(f, progress), &mut out)
+                }
                 Err(e) => {
                     let _ = out.flush();
                     eprintln!("nfct-decode: {name}: {e}");
@@ -135,5 +142,86 @@ fn main() -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A progress line on stderr: bytes done (of the total when known) and the rate,
+/// redrawn at most four times a second, erased at the end.
+struct Progress {
+    name: String,
+    total: Option<u64>,
+    enabled: bool,
+    start: Instant,
+    last: Instant,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(name: &str, total: Option<u64>, enabled: bool) -> Progress {
+        let now = Instant::now();
+        Progress {
+            name: name.to_string(),
+            total,
+            enabled,
+            start: now,
+            last: now,
+            shown: false,
+        }
+    }
+
+    fn update(&mut self, done: u64) {
+        if !self.enabled || self.last.elapsed() < Duration::from_millis(250) {
+            return;
+        }
+        self.last = Instant::now();
+        let secs = self.start.elapsed().as_secs_f64().max(1e-9);
+        let mb = done as f64 / 1e6;
+        let line = match self.total {
+            Some(t) if t > 0 => format!(
+                "{}: {:.0}/{:.0} MB ({:.0}%), {:.0} MB/s",
+                self.name,
+                mb,
+                t as f64 / 1e6,
+                100.0 * done as f64 / t as f64,
+                mb / secs
+            ),
+            _ => format!("{}: {:.0} MB, {:.0} MB/s", self.name, mb, mb / secs),
+        };
+        eprint!("\r{line}\x1b[K");
+        self.shown = true;
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.shown {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+/// Counts the bytes read through it for the progress line.
+struct ProgressReader<R> {
+    inner: R,
+    done: u64,
+    progress: Progress,
+}
+
+impl<R> ProgressReader<R> {
+    fn new(inner: R, progress: Progress) -> ProgressReader<R> {
+        ProgressReader {
+            inner,
+            done: 0,
+            progress,
+        }
+    }
+}
+
+impl<R: Read> Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        self.progress.update(self.done);
+        Ok(n)
     }
 }
