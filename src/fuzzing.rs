@@ -368,17 +368,23 @@ fn run_capture(data: &[u8], cfg: Config) -> (Option<String>, Counts, usize) {
 /// output is bounded by the input.
 #[allow(clippy::panic)]
 pub fn capture(data: &[u8]) {
+    // (format, verbose, exchanges + summary)
     let formats = [
-        (Format::None, false),
-        (Format::Text, false),
-        (Format::Text, true),
-        (Format::Json, false),
+        (Format::None, false, false),
+        (Format::Text, false, false),
+        (Format::Text, true, false),
+        (Format::Json, false, false),
+        (Format::Conntrack, false, false),
+        (Format::Text, false, true),
+        (Format::Json, false, true),
     ];
     let mut first: Option<(Option<String>, Counts)> = None;
-    for (format, verbose) in formats {
+    for (format, verbose, exchanges) in formats {
         let cfg = Config {
             format,
             verbose,
+            exchanges,
+            summary: exchanges,
             ..Config::default()
         };
         let (err, counts, len) = run_capture(data, cfg);

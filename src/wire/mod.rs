@@ -5,7 +5,9 @@
 //! too short. `nom::Err` never leaves this module: callers turn `None` into a finding
 //! in exactly one place each.
 
-use nom::number::complete::{be_u16, u16 as nom_u16, u32 as nom_u32, u8 as nom_u8};
+use nom::number::complete::{
+    be_u16, be_u32, be_u64, le_u16, le_u32, le_u64, u16 as nom_u16, u32 as nom_u32, u8 as nom_u8,
+};
 use nom::number::Endianness;
 use nom::IResult;
 use nom::Parser;
@@ -133,8 +135,12 @@ impl NlAttrHdr {
     /// Parses an attribute header from the start of `input`.
     #[inline]
     pub fn parse(input: &[u8], order: Endian) -> Option<NlAttrHdr> {
-        let e = order.nom();
-        let r: IResult<&[u8], (u16, u16)> = (nom_u16(e), nom_u16(e)).parse(input);
+        // One parser per byte order (not nom's run-time `Endianness`): this is
+        // the innermost loop of the decoder.
+        let r: IResult<&[u8], (u16, u16)> = match order {
+            Endian::Little => (le_u16, le_u16).parse(input),
+            Endian::Big => (be_u16, be_u16).parse(input),
+        };
         r.ok().map(|(_, (len, ty))| NlAttrHdr { len, ty })
     }
 
@@ -160,12 +166,14 @@ impl NlAttrHdr {
 /// Reads an unsigned integer of 1, 2, 4 or 8 bytes from the start of `input`.
 #[inline]
 pub fn read_uint(input: &[u8], size: usize, order: Endian) -> Option<u64> {
-    let e = order.nom();
-    let r: IResult<&[u8], u64> = match size {
-        1 => nom_u8.map(u64::from).parse(input),
-        2 => nom_u16(e).map(u64::from).parse(input),
-        4 => nom_u32(e).map(u64::from).parse(input),
-        8 => nom::number::complete::u64(e).parse(input),
+    let r: IResult<&[u8], u64> = match (size, order) {
+        (1, _) => nom_u8.map(u64::from).parse(input),
+        (2, Endian::Big) => be_u16.map(u64::from).parse(input),
+        (2, Endian::Little) => le_u16.map(u64::from).parse(input),
+        (4, Endian::Big) => be_u32.map(u64::from).parse(input),
+        (4, Endian::Little) => le_u32.map(u64::from).parse(input),
+        (8, Endian::Big) => be_u64.parse(input),
+        (8, Endian::Little) => le_u64.parse(input),
         _ => return None,
     };
     r.ok().map(|(_, v)| v)
