@@ -69,7 +69,7 @@ for run in "none:-f none" "text:" "verbose:-v" "json:-f json"; do
         echo "|---:|---:|---|"
         perf report -i "$data" "${flags[@]}" --stdio --no-call-graph --sort symbol --percent-limit 0.5 2>/dev/null |
             grep -v '^#' | grep -v '^$' |
-            sed -E 's/^ *([0-9.]+%) +([0-9.]+%)? *\[\.\] (.*)$/\1\t\2\t\3/' |
+            sed -E 's/^ *([0-9.]+%) +([0-9.]+%)? *\[[.k]\] (.*)$/\1\t\2\t\3/' |
             awk -F'\t' -v mode="$mode" -v skip="$skip" '{
                 sym = $3; sub(/( +-)* *$/, "", sym); sub(/ \(inlined\)$/, " (inl)", sym)
                 if (mode == "self") { self = $1; incl = "" } else { incl = $1; self = $2 }
@@ -77,6 +77,6 @@ for run in "none:-f none" "text:" "verbose:-v" "json:-f json"; do
                 print incl "\t" self "\t" sym
             }' |
             head -n "$top" |
-            awk -F'\t' '{ s = $3; gsub(/\|/, "\\|", s); if (length(s) > 110) s = substr(s, 1, 107) "..."; printf "| %s | %s | `%s` |\n", $1, $2, s }'
+            awk -F'\t' '{ s = $3; gsub(/\|/, "\\|", s); if (length(s) > 110) s = substr(s, 1, 107) "..."; printf "| %s | %s | `%s` |\n", $1, $2, s }' || true # head closes the pipe
     done
 done
