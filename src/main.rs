@@ -15,9 +15,9 @@ use nfct_decode::wire::Endian;
 use nfct_decode::{Options, Severity};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
-use std::time::{Duration, Instant};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -122,7 +122,7 @@ impl Runner {
             decoder: Decoder::new(cfg.decode),
             rec: Record::default(),
             text: TextRenderer::new(cfg.verbose),
-            json: JsonRenderer,
+            json: JsonRenderer::default(),
             conntrack: ConntrackRenderer::new(cfg.ct_output, cfg.replies_only),
             counts: Counts::default(),
             done: false,

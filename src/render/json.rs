@@ -5,22 +5,28 @@
 //! is copied into an intermediate `serde_json::Value`.
 
 use super::{
-    errno_of, flag_items, fmt_utc, for_each_flag, label_bits, tcp_flag_items, type_name,
-    value_repr, write_hex, FrameInfo, Repr,
+    errno_of, flag_iter, fmt_utc, for_each_flag, label_bits, type_name, value_repr, write_hex,
+    FrameInfo, Repr,
 };
 use crate::decode::{nf_msg_name, subsys_name, FlagName};
 use crate::finding::Finding;
 use crate::model::{Body, Echo, Message, NfInfo, Record};
 use crate::schema::enums;
+use crate::schema::enums::TCP_FLAGS;
 use crate::wire::{Endian, NlMsgHdr};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
+use std::fmt;
 use std::io::{self, Write};
 use std::ops::Range;
 
-/// Writes JSON Lines.
+/// Writes JSON Lines. Each object is serialized into a reused buffer and written
+/// with one `write_all`: serde_json's many small writes would otherwise each go
+/// through `dyn Write`.
 #[derive(Debug, Default)]
-pub struct JsonRenderer;
+pub struct JsonRenderer {
+    buf: Vec<u8>,
+}
 
 impl JsonRenderer {
     /// Writes one message object and a newline.
@@ -38,8 +44,10 @@ impl JsonRenderer {
             rec,
             msg,
         };
-        serde_json::to_writer(&mut *out, &view).map_err(io::Error::other)?;
-        out.write_all(b"\n")
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, &view).map_err(io::Error::other)?;
+        self.buf.push(b'\n');
+        out.write_all(&self.buf)
     }
 
     /// Writes a notice object: a finding that belongs to no message.
@@ -65,16 +73,6 @@ impl JsonRenderer {
         )
         .map_err(io::Error::other)?;
         out.write_all(b"\n")
-    }
-}
-
-struct Str<F: Fn(&mut String)>(F);
-
-impl<F: Fn(&mut String)> Serialize for Str<F> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut buf = String::new();
-        (self.0)(&mut buf);
-        s.serialize_str(&buf)
     }
 }
 
@@ -104,9 +102,7 @@ impl Serialize for MsgJson<'_> {
         m.serialize_entry("frame", &f.number)?;
         m.serialize_entry(
             "time",
-            &Str(|b: &mut String| {
-                let _ = fmt_utc(b, f.ts, f.precision);
-            }),
+            &Disp(|w: &mut fmt::Formatter<'_>| fmt_utc(w, f.ts, f.precision)),
         )?;
         m.serialize_entry("ts_ns", &(f.ts.as_nanos() as u64))?;
         m.serialize_entry("linktype", &f.linktype)?;
@@ -119,7 +115,13 @@ impl Serialize for MsgJson<'_> {
         )?;
         m.serialize_entry("direction", &msg.direction)?;
         m.serialize_entry("kind", msg.kind.as_str())?;
-        m.serialize_entry("name", &Str(|b: &mut String| type_name(msg, b)))?;
+        m.serialize_entry(
+            "name",
+            &Disp(|w: &mut fmt::Formatter<'_>| {
+                type_name(msg, w);
+                Ok(())
+            }),
+        )?;
         m.serialize_entry(
             "nlmsg",
             &HdrJson {
@@ -311,9 +313,8 @@ struct Hex<'a>(&'a [u8]);
 
 impl Serialize for Hex<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut b = String::with_capacity(self.0.len() * 2);
-        let _ = write_hex(&mut b, self.0);
-        s.serialize_str(&b)
+        let bytes = self.0;
+        s.collect_str(&Disp(move |f: &mut fmt::Formatter<'_>| write_hex(f, bytes)))
     }
 }
 
@@ -328,23 +329,40 @@ struct Attrs<'a> {
 impl Serialize for Attrs<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        let kids: Vec<usize> = self.rec.children(self.range.clone()).collect();
-        for (k, &i) in kids.iter().enumerate() {
+        // Attribute numbers seen in this nest (below 64; the rest are counted by a
+        // scan, which only unknown attributes can need).
+        let mut seen: u64 = 0;
+        for i in self.rec.children(self.range.clone()) {
             let Some(node) = self.rec.nodes.get(i) else {
                 continue;
             };
+            let num = node.num();
+            let repeated = if num < 64 {
+                let r = seen & (1 << num) != 0;
+                seen |= 1 << num;
+                r
+            } else {
+                true
+            };
             // Repeated attributes: the first keeps the name, later ones get "#2", "#3"...
-            let dup = kids
-                .iter()
-                .take(k)
-                .filter(|&&j| self.rec.nodes.get(j).is_some_and(|n| n.num() == node.num()))
-                .count();
-            let mut key = String::new();
-            super::node_name(node, &mut key);
-            if dup > 0 {
-                key.push('#');
-                key.push_str(&(dup + 1).to_string());
-            }
+            let dup = if repeated {
+                self.rec
+                    .children(self.range.start..i)
+                    .filter(|&j| self.rec.nodes.get(j).is_some_and(|n| n.num() == num))
+                    .count()
+            } else {
+                0
+            };
+            let key = Disp(move |f: &mut fmt::Formatter<'_>| {
+                match node.def {
+                    Some(d) => f.write_str(d.name)?,
+                    None => write!(f, "attr-{num}")?,
+                }
+                if dup > 0 {
+                    write!(f, "#{}", dup + 1)?;
+                }
+                Ok(())
+            });
             let repr = value_repr(node, self.data, self.order);
             if repr.is_nest() {
                 m.serialize_entry(
@@ -366,14 +384,13 @@ impl Serialize for Attrs<'_> {
 
 struct ReprJson<'a>(Repr<'a>);
 
-struct FlagSeq<F: Fn(&mut dyn FnMut(Result<&'static str, u64>))>(F);
+/// A sequence of flag names (unknown bits as numbers).
+struct FlagSeq<I: Iterator<Item = Result<&'static str, u64>> + Clone>(I);
 
-impl<F: Fn(&mut dyn FnMut(Result<&'static str, u64>))> Serialize for FlagSeq<F> {
+impl<I: Iterator<Item = Result<&'static str, u64>> + Clone> Serialize for FlagSeq<I> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut items: Vec<Result<&'static str, u64>> = Vec::new();
-        (self.0)(&mut |x| items.push(x));
-        let mut seq = s.serialize_seq(Some(items.len()))?;
-        for it in items {
+        let mut seq = s.serialize_seq(None)?;
+        for it in self.0.clone() {
             match it {
                 Ok(n) => seq.serialize_element(n)?,
                 Err(b) => seq.serialize_element(&b)?,
@@ -383,34 +400,38 @@ impl<F: Fn(&mut dyn FnMut(Result<&'static str, u64>))> Serialize for FlagSeq<F> 
     }
 }
 
+/// Serializes as a string written by a formatting closure: serde_json escapes it
+/// straight into the output, with no intermediate `String`.
+struct Disp<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result>(F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Disp<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
+    }
+}
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> Serialize for Disp<F> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl Serialize for ReprJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match &self.0 {
             Repr::Num(v) => s.serialize_u64(*v),
-            Repr::HexNum(v) => s.serialize_str(&format!("{v:#x}")),
+            Repr::HexNum(v) => {
+                let v = *v;
+                s.collect_str(&Disp(move |f: &mut fmt::Formatter<'_>| write!(f, "{v:#x}")))
+            }
             Repr::V4(a) => s.collect_str(a),
             Repr::V6(a) => s.collect_str(a),
             Repr::EnumName(n) => s.serialize_str(n),
-            Repr::FlagList(flags, v) => {
-                let (flags, v) = (*flags, *v);
-                FlagSeq(move |f: &mut dyn FnMut(Result<&'static str, u64>)| flag_items(flags, v, f))
-                    .serialize(s)
-            }
+            Repr::FlagList(flags, v) => FlagSeq(flag_iter(flags, *v)).serialize(s),
             Repr::TcpFlags(fl, mask) => {
-                let (fl, mask) = (*fl, *mask);
                 let mut m = s.serialize_map(Some(2))?;
-                m.serialize_entry(
-                    "flags",
-                    &FlagSeq(move |f: &mut dyn FnMut(Result<&'static str, u64>)| {
-                        tcp_flag_items(fl, f)
-                    }),
-                )?;
-                m.serialize_entry(
-                    "mask",
-                    &FlagSeq(move |f: &mut dyn FnMut(Result<&'static str, u64>)| {
-                        tcp_flag_items(mask, f)
-                    }),
-                )?;
+                m.serialize_entry("flags", &FlagSeq(flag_iter(&TCP_FLAGS, u64::from(*fl))))?;
+                m.serialize_entry("mask", &FlagSeq(flag_iter(&TCP_FLAGS, u64::from(*mask))))?;
                 m.end()
             }
             Repr::Time(ns) => {
@@ -419,20 +440,28 @@ impl Serialize for ReprJson<'_> {
                 m.serialize_entry("ns", &ns)?;
                 m.serialize_entry(
                     "utc",
-                    &Str(move |b: &mut String| {
-                        let _ = fmt_utc(
-                            b,
+                    &Disp(move |f: &mut fmt::Formatter<'_>| {
+                        fmt_utc(
+                            f,
                             std::time::Duration::from_nanos(ns),
                             crate::capture::TsPrecision::Nano,
-                        );
+                        )
                     }),
                 )?;
                 m.end()
             }
             Repr::Labels(bytes, order) => {
-                let mut bits = Vec::new();
-                label_bits(bytes, *order, |b| bits.push(b));
-                bits.serialize(s)
+                let mut seq = s.serialize_seq(None)?;
+                let mut err = None;
+                label_bits(bytes, *order, |b| {
+                    if err.is_none() {
+                        err = seq.serialize_element(&b).err();
+                    }
+                });
+                match err {
+                    Some(e) => Err(e),
+                    None => seq.end(),
+                }
             }
             Repr::Text(t) => s.serialize_str(&String::from_utf8_lossy(t)),
             Repr::Hex(b) => Hex(b).serialize(s),

@@ -74,50 +74,44 @@ pub fn netlink_family_name(protocol: u16) -> Option<&'static str> {
 }
 
 /// A human name of the message type: `ctnetlink new`, `error`, `done`, `route 18`.
-pub fn type_name(msg: &Message, out: &mut String) {
+pub fn type_name<W: fmt::Write + ?Sized>(msg: &Message, out: &mut W) {
+    let _ = write_type_name(msg, out);
+}
+
+fn write_type_name<W: fmt::Write + ?Sized>(msg: &Message, out: &mut W) -> fmt::Result {
     match msg.header.ty {
-        1 => out.push_str("noop"),
-        2 => out.push_str(if matches!(msg.body, Body::Error { error: 0, .. }) {
+        1 => out.write_str("noop"),
+        2 => out.write_str(if matches!(msg.body, Body::Error { error: 0, .. }) {
             "ack"
         } else {
             "error"
         }),
-        3 => out.push_str("done"),
-        4 => out.push_str("overrun"),
-        0x10 if msg.protocol == 12 => out.push_str("batch-begin"),
-        0x11 if msg.protocol == 12 => out.push_str("batch-end"),
+        3 => out.write_str("done"),
+        4 => out.write_str("overrun"),
+        0x10 if msg.protocol == 12 => out.write_str("batch-begin"),
+        0x11 if msg.protocol == 12 => out.write_str("batch-end"),
         t if msg.protocol == 12 => {
             let subsys = (t >> 8) as u8;
             let m = (t & 0xff) as u8;
             match subsys_name(subsys) {
-                Some(s) => out.push_str(s),
-                None => {
-                    let _ = write!(out, "subsys-{subsys}");
-                }
+                Some(s) => out.write_str(s)?,
+                None => write!(out, "subsys-{subsys}")?,
             }
-            out.push(' ');
+            out.write_char(' ')?;
             match nf_msg_name(subsys, m) {
-                Some(n) => out.push_str(n),
-                None => {
-                    let _ = write!(out, "msg-{m}");
-                }
+                Some(n) => out.write_str(n),
+                None => write!(out, "msg-{m}"),
             }
         }
         t => {
             match netlink_family_name(msg.protocol) {
-                Some(f) => out.push_str(f),
-                None => {
-                    let _ = write!(out, "netlink-{}", msg.protocol);
-                }
+                Some(f) => out.write_str(f)?,
+                None => write!(out, "netlink-{}", msg.protocol)?,
             }
             match (msg.protocol, rtm_name(t)) {
-                (0, Some((op, obj))) => {
-                    let _ = write!(out, " {op}{obj}");
-                }
-                (4, _) if t == 20 => out.push_str(" sock-diag-by-family"),
-                _ => {
-                    let _ = write!(out, " type-{t}");
-                }
+                (0, Some((op, obj))) => write!(out, " {op}{obj}"),
+                (4, _) if t == 20 => out.write_str(" sock-diag-by-family"),
+                _ => write!(out, " type-{t}"),
             }
         }
     }
@@ -279,19 +273,29 @@ pub fn label_bits(bytes: &[u8], order: Endian, mut f: impl FnMut(u32)) {
 }
 
 /// Calls `f` with each flag: `Ok(name)` for known bits, `Err(bit mask)` for others.
-pub fn flag_items(flags: &Flags, v: u64, mut f: impl FnMut(Result<&'static str, u64>)) {
-    let mut rest = v;
-    for &(mask, name) in flags.bits {
-        if v & mask != 0 {
-            f(Ok(name));
-            rest &= !mask;
-        }
+pub fn flag_items(flags: &'static Flags, v: u64, mut f: impl FnMut(Result<&'static str, u64>)) {
+    for x in flag_iter(flags, v) {
+        f(x);
     }
-    for bit in 0..64 {
-        if rest & (1u64 << bit) != 0 {
-            f(Err(1u64 << bit));
-        }
-    }
+}
+
+/// The flags of `v`: `Ok(name)` for known bits (in table order), then `Err(bit
+/// mask)` for the others.
+pub fn flag_iter(
+    flags: &'static Flags,
+    v: u64,
+) -> impl Iterator<Item = Result<&'static str, u64>> + Clone {
+    let known = flags
+        .bits
+        .iter()
+        .filter(move |(mask, _)| v & mask != 0)
+        .map(|&(_, name)| Ok(name));
+    let rest = v & !flags.known_mask();
+    known.chain(
+        (0..64)
+            .filter(move |b| rest & (1u64 << b) != 0)
+            .map(|b| Err(1u64 << b)),
+    )
 }
 
 /// tcp flag names for `struct nf_ct_tcp_flags` fields.
