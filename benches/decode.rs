@@ -191,7 +191,7 @@ fn bench_render(c: &mut Criterion) {
     let mut out: Vec<u8> = Vec::with_capacity(1 << 16);
     let mut g = c.benchmark_group("render");
     g.throughput(Throughput::Bytes(dump.data.len() as u64));
-    let mut json = JsonRenderer;
+    let mut json = JsonRenderer::default();
     g.bench_function("json_record_15", |b| {
         b.iter(|| {
             out.clear();

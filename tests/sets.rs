@@ -919,7 +919,7 @@ fn json_snapshot(set: &'static AttrSet) {
             if let Body::Nf(nf) = &m.body {
                 if nf.set.is_some_and(|x| std::ptr::eq(x, set)) && !m.attrs.is_empty() {
                     let mut out = Vec::new();
-                    JsonRenderer
+                    JsonRenderer::default()
                         .message(&mut out, &s.frame, &s.data, &rec, m)
                         .unwrap();
                     let line = String::from_utf8(out).unwrap();
