@@ -278,6 +278,8 @@ struct Ctx<'d, 'r> {
     rec: &'r mut Record,
     path: [PathElem; MAX_DEPTH + 1],
     direction: Direction,
+    /// nfgenmsg family that addresses must match (2 or 10); 0: not checked.
+    family: u8,
 }
 
 impl Decoder {
@@ -318,6 +320,7 @@ impl Decoder {
             rec,
             path: [PathElem::Num(0); MAX_DEPTH + 1],
             direction: Direction::ToKernel,
+            family: 0,
         };
         let mut off = 0usize;
         while off < data.len() {
@@ -398,6 +401,7 @@ impl Decoder {
             rec,
             path: [PathElem::Num(0); MAX_DEPTH + 1],
             direction,
+            family: 0,
         };
         walk_top(&mut ctx, 0, payload.len(), Some(set))
     }
@@ -725,12 +729,16 @@ fn decode_nf(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
         set,
     });
     if let Some(set) = set {
-        msg.attrs = walk_top(ctx, attrs_start, msg.payload.end, Some(set));
-        if std::ptr::eq(set, &ct::CONNTRACK) {
-            check_conntrack(ctx, msg);
+        let ct = std::ptr::eq(set, &ct::CONNTRACK);
+        // Addresses must be of nfgenmsg's family in conntrack and expectation
+        // messages (checked as each address is decoded).
+        if ct || std::ptr::eq(set, &ct::EXPECT) {
+            ctx.family = nfgen.family;
         }
-        if std::ptr::eq(set, &ct::CONNTRACK) || std::ptr::eq(set, &ct::EXPECT) {
-            check_family(ctx, msg.attrs.clone(), nfgen.family);
+        msg.attrs = walk_top(ctx, attrs_start, msg.payload.end, Some(set));
+        ctx.family = 0;
+        if ct {
+            check_conntrack(ctx, msg);
         }
     }
 }
@@ -1044,6 +1052,9 @@ fn decode_value(
                 return Value::Invalid;
             };
             check_uint(ctx, d, v, depth, off, idx);
+            if matches!(d.display, Display::Ipv4) {
+                check_family(ctx, d, false, depth, off, idx);
+            }
             Value::Uint(v)
         }
         Type::Binary => {
@@ -1067,6 +1078,9 @@ fn decode_value(
                     Some(idx),
                     format!("{len} bytes, the kernel's maximum is {}", d.max_len),
                 );
+            }
+            if matches!(d.display, Display::Ipv6) {
+                check_family(ctx, d, true, depth, off, idx);
             }
             if matches!(d.display, Display::Labels) && len % 4 != 0 {
                 finding_at(
@@ -1157,7 +1171,23 @@ fn check_uint(
 fn check_conntrack(ctx: &mut Ctx<'_, '_>, msg: &Message) {
     let rec = &*ctx.rec;
     let top = msg.attrs.clone();
-    let get = |num: u16| rec.find(top.clone(), num);
+    // One pass over the top level: the first node of each known attribute number.
+    let mut by_num = [u32::MAX; 32];
+    for i in rec.children(top.clone()) {
+        if let Some(n) = rec.nodes.get(i).filter(|n| n.def.is_some()) {
+            if let Some(slot) = by_num.get_mut(usize::from(n.num())) {
+                if *slot == u32::MAX {
+                    *slot = i as u32;
+                }
+            }
+        }
+    }
+    let get = |num: u16| {
+        by_num
+            .get(usize::from(num))
+            .filter(|&&i| i != u32::MAX)
+            .map(|&i| i as usize)
+    };
     let mut out: Vec<Finding> = Vec::new();
     let mut add = |code: Code, node: Option<usize>, text: String| {
         let (path, offset) = match node.and_then(|i| rec.nodes.get(i).map(|n| (i, n))) {
@@ -1265,41 +1295,31 @@ fn check_conntrack(ctx: &mut Ctx<'_, '_>, msg: &Message) {
     ctx.rec.findings.extend(out);
 }
 
-/// Addresses of the other family than nfgenmsg's.
-fn check_family(ctx: &mut Ctx<'_, '_>, range: Range<usize>, family: u8) {
-    let want_v6 = match family {
+/// An address of the other family than nfgenmsg's.
+fn check_family(
+    ctx: &mut Ctx<'_, '_>,
+    d: &AttrDef,
+    is_v6: bool,
+    depth: usize,
+    off: usize,
+    idx: usize,
+) {
+    let want_v6 = match ctx.family {
         2 => false,
         10 => true,
         _ => return,
     };
-    let mut out = Vec::new();
-    for i in range {
-        let Some(n) = ctx.rec.nodes.get(i) else {
-            continue;
-        };
-        let Some(d) = n.def else { continue };
-        let is_v6 = match d.display {
-            Display::Ipv4 => false,
-            Display::Ipv6 => true,
-            _ => continue,
-        };
-        if is_v6 != want_v6 {
-            out.push(Finding::new(
-                Code::FamilyMismatch,
-                n.offset as usize,
-                format!(
-                    "{} in a message of family {}",
-                    d.name,
-                    enums::FAMILY.name_of(u64::from(family)).unwrap_or("?")
-                ),
-            ));
-            if let Some(f) = out.last_mut() {
-                f.node = Some(i);
-                f.path = node_path(ctx.rec, i);
-            }
-        }
+    if is_v6 != want_v6 {
+        let fam = enums::FAMILY.name_of(u64::from(ctx.family)).unwrap_or("?");
+        finding_at(
+            ctx,
+            Code::FamilyMismatch,
+            depth,
+            off,
+            Some(idx),
+            format!("{} in a message of family {fam}", d.name),
+        );
     }
-    ctx.rec.findings.extend(out);
 }
 
 /// The dotted kernel-name path of node `idx`: in pre-order the closest preceding

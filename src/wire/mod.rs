@@ -137,9 +137,10 @@ impl NlAttrHdr {
     pub fn parse(input: &[u8], order: Endian) -> Option<NlAttrHdr> {
         // One parser per byte order (not nom's run-time `Endianness`): this is
         // the innermost loop of the decoder.
+        // nla_len and nla_type read as one 32-bit word.
         let r: IResult<&[u8], (u16, u16)> = match order {
-            Endian::Little => (le_u16, le_u16).parse(input),
-            Endian::Big => (be_u16, be_u16).parse(input),
+            Endian::Little => le_u32.map(|w| (w as u16, (w >> 16) as u16)).parse(input),
+            Endian::Big => be_u32.map(|w| ((w >> 16) as u16, w as u16)).parse(input),
         };
         r.ok().map(|(_, (len, ty))| NlAttrHdr { len, ty })
     }
