@@ -424,7 +424,19 @@ impl Serialize for ReprJson<'_> {
                 let v = *v;
                 s.collect_str(&Disp(move |f: &mut fmt::Formatter<'_>| write!(f, "{v:#x}")))
             }
-            Repr::V4(a) => s.collect_str(a),
+            Repr::V4(a) => {
+                let o = a.octets();
+                s.collect_str(&Disp(move |f: &mut fmt::Formatter<'_>| {
+                    let mut b = itoa::Buffer::new();
+                    for (i, x) in o.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(".")?;
+                        }
+                        f.write_str(b.format(*x))?;
+                    }
+                    Ok(())
+                }))
+            }
             Repr::V6(a) => s.collect_str(a),
             Repr::EnumName(n) => s.serialize_str(n),
             Repr::FlagList(flags, v) => FlagSeq(flag_iter(flags, *v)).serialize(s),

@@ -308,18 +308,18 @@ pub fn tcp_flag_items(v: u8, f: impl FnMut(Result<&'static str, u64>)) {
 pub fn fmt_utc(out: &mut impl fmt::Write, ts: Duration, precision: TsPrecision) -> fmt::Result {
     let secs = ts.as_secs();
     let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
-    let sod = secs % 86_400;
-    write!(
-        out,
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60
-    )?;
-    match precision {
-        TsPrecision::Micro => write!(out, ".{:06}Z", ts.subsec_micros()),
-        TsPrecision::Nano => write!(out, ".{:09}Z", ts.subsec_nanos()),
+    if (0..10_000).contains(&y) {
+        digits(out, y as u64, 4)?;
+    } else {
+        write!(out, "{y:04}")?;
     }
+    out.write_char('-')?;
+    digits(out, u64::from(mo), 2)?;
+    out.write_char('-')?;
+    digits(out, u64::from(d), 2)?;
+    out.write_char('T')?;
+    fmt_time_of_day(out, ts, precision)?;
+    out.write_char('Z')
 }
 
 /// Formats the time of day `HH:MM:SS.ffffff` (UTC).
@@ -329,16 +329,44 @@ pub fn fmt_time_of_day(
     precision: TsPrecision,
 ) -> fmt::Result {
     let sod = ts.as_secs() % 86_400;
-    write!(
-        out,
-        "{:02}:{:02}:{:02}",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60
-    )?;
+    digits(out, sod / 3600, 2)?;
+    out.write_char(':')?;
+    digits(out, (sod / 60) % 60, 2)?;
+    out.write_char(':')?;
+    digits(out, sod % 60, 2)?;
+    out.write_char('.')?;
     match precision {
-        TsPrecision::Micro => write!(out, ".{:06}", ts.subsec_micros()),
-        TsPrecision::Nano => write!(out, ".{:09}", ts.subsec_nanos()),
+        TsPrecision::Micro => digits(out, u64::from(ts.subsec_micros()), 6),
+        TsPrecision::Nano => digits(out, u64::from(ts.subsec_nanos()), 9),
+    }
+}
+
+/// Writes `v` as exactly `width` decimal digits (zero-padded, `width` <= 20, `v`
+/// below 10^width), without the formatter's padding machinery.
+fn digits(out: &mut impl fmt::Write, v: u64, width: usize) -> fmt::Result {
+    let mut buf = [b'0'; 20];
+    let mut v = v;
+    let w = width.min(buf.len());
+    for slot in buf.iter_mut().take(w).rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.write_str(std::str::from_utf8(buf.get(..w).unwrap_or(&[])).unwrap_or(""))
+}
+
+/// Appends `v` in decimal (itoa: no formatter machinery on the hot path).
+pub fn push_u64(out: &mut String, v: u64) {
+    out.push_str(itoa::Buffer::new().format(v));
+}
+
+/// Appends an IPv4 address in dotted decimal.
+pub fn push_ipv4(out: &mut String, a: Ipv4Addr) {
+    let mut b = itoa::Buffer::new();
+    for (i, o) in a.octets().iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        out.push_str(b.format(*o));
     }
 }
 
@@ -472,16 +500,15 @@ fn tuple_summary(
     let port = |n: u16| rec.find_path(tr.clone(), &[2, n]).and_then(|i| rec.uint(i));
     let one = |out: &mut String, r: Option<Repr<'_>>, p: Option<u64>| {
         match r {
-            Some(Repr::V4(a)) => {
-                let _ = write!(out, "{a}");
-            }
+            Some(Repr::V4(a)) => push_ipv4(out, a),
             Some(Repr::V6(a)) => {
                 let _ = write!(out, "[{a}]");
             }
             _ => out.push('?'),
         }
         if let Some(p) = p {
-            let _ = write!(out, ":{p}");
+            out.push(':');
+            push_u64(out, p);
         }
     };
     out.push(' ');

@@ -2,8 +2,9 @@
 //! indented attribute tree with findings inline.
 
 use super::{
-    errno_of, flag_items, fmt_time_of_day, fmt_utc, for_each_flag, label_bits, node_name, summary,
-    tcp_flag_items, type_name, value_repr, write_hex, FrameInfo, Repr,
+    errno_of, flag_items, fmt_time_of_day, fmt_utc, for_each_flag, label_bits, node_name,
+    push_ipv4, push_u64, summary, tcp_flag_items, type_name, value_repr, write_hex, FrameInfo,
+    Repr,
 };
 use crate::decode::FlagName;
 use crate::finding::{Finding, Severity};
@@ -295,7 +296,8 @@ fn count_findings(fs: &[Finding], l: &mut String) {
 }
 
 fn finding_line(l: &mut String, f: &Finding, indent: usize) {
-    let _ = writeln!(l, "{:indent$}! {f}", "");
+    pad(l, indent);
+    let _ = writeln!(l, "! {f}");
 }
 
 fn tree_lines(
@@ -313,7 +315,7 @@ fn tree_lines(
             continue;
         };
         let indent = base + 2 * usize::from(node.depth);
-        let _ = write!(l, "{:indent$}", "");
+        pad(l, indent);
         node_name(node, l);
         let repr = value_repr(node, data, order);
         if !repr.is_nest() {
@@ -324,6 +326,17 @@ fn tree_lines(
         for f in fs.iter().filter(|f| f.node == Some(i)) {
             finding_line(l, f, indent + 2);
         }
+    }
+}
+
+/// Appends `n` spaces (`{:n$}` goes through the formatter's padding, byte by byte).
+fn pad(l: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        l.push_str(SPACES.get(..k).unwrap_or(""));
+        n -= k;
     }
 }
 
@@ -348,15 +361,11 @@ fn write_flag_names(l: &mut String, items: impl FnOnce(&mut dyn FnMut(Result<&'s
 /// Writes a value in its text form.
 pub fn write_repr(l: &mut String, repr: &Repr<'_>) {
     match repr {
-        Repr::Num(v) => {
-            let _ = write!(l, "{v}");
-        }
+        Repr::Num(v) => push_u64(l, *v),
         Repr::HexNum(v) => {
             let _ = write!(l, "{v:#x}");
         }
-        Repr::V4(a) => {
-            let _ = write!(l, "{a}");
-        }
+        Repr::V4(a) => push_ipv4(l, *a),
         Repr::V6(a) => {
             let _ = write!(l, "{a}");
         }
