@@ -243,8 +243,8 @@ impl Tracker {
             }
             self.open.push_back(ex);
             if self.open.len() > MAX_OPEN {
-                if let Some(mut old) = self.open.pop_front() {
-                    old.outcome = Outcome::NoAnswer;
+                if let Some(old) = self.open.pop_front() {
+                    let old = give_up(old);
                     self.closed.insert(old.id, old);
                 }
             }
@@ -343,16 +343,8 @@ impl Tracker {
 
     /// Closes every open exchange (end of the input).
     pub fn finish(&mut self) {
-        while let Some(mut ex) = self.open.pop_front() {
-            if ex.outcome == Outcome::Open {
-                ex.outcome = if ex.replies > 0 && ex.dump {
-                    Outcome::DumpCut
-                } else if ex.replies > 0 {
-                    Outcome::Reply
-                } else {
-                    Outcome::NoAnswer
-                };
-            }
+        while let Some(ex) = self.open.pop_front() {
+            let ex = give_up(ex);
             self.closed.insert(ex.id, ex);
         }
     }
@@ -362,6 +354,20 @@ impl Tracker {
     /// unanswered request holds the ones after it until the end of the input or
     /// until [`MAX_OPEN`] newer ones are open).
     pub fn pop_closed(&mut self) -> Option<Exchange> {
+        // Bounded memory: when too many closed exchanges wait behind an old open
+        // one, that one is given up on (closed as unanswered).
+        if self.closed.len() > MAX_OPEN {
+            let oldest = self
+                .open
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, e)| e.id)
+                .map(|(p, _)| p);
+            if let Some(ex) = oldest.and_then(|p| self.open.remove(p)) {
+                let ex = give_up(ex);
+                self.closed.insert(ex.id, ex);
+            }
+        }
         let first_open = self.open.iter().map(|e| e.id).min().unwrap_or(u64::MAX);
         let (&id, _) = self.closed.first_key_value()?;
         if id < first_open {
@@ -389,6 +395,20 @@ impl Tracker {
             &mut self.scratch,
         )
     }
+}
+
+/// The outcome of an exchange that will get no more answers.
+fn give_up(mut ex: Exchange) -> Exchange {
+    if ex.outcome == Outcome::Open {
+        ex.outcome = if ex.replies > 0 && ex.dump {
+            Outcome::DumpCut
+        } else if ex.replies > 0 {
+            Outcome::Reply
+        } else {
+            Outcome::NoAnswer
+        };
+    }
+    ex
 }
 
 /// What an answer says about the request it answers.
