@@ -909,8 +909,9 @@ fn walk(
         if past_end {
             return;
         }
-        let padded = off.saturating_add(align4(len)).min(end);
-        if let Some(pad) = ctx.data.get(off + len..padded) {
+        // off + len <= end <= data.len() here, and len < 2^16: no overflow.
+        let padded = (off + align4(len)).min(end);
+        if let Some(pad) = ctx.data.get(off + len..padded).filter(|p| !p.is_empty()) {
             if pad.iter().any(|&b| b != 0) {
                 finding_at(
                     ctx,
