@@ -403,9 +403,10 @@ pub fn capture(data: &[u8]) {
     }
 }
 
-/// Target `render`: a whole pcap or pcapng file rendered as JSON Lines and as the
-/// verbose text tree. Every JSON line must parse (serde_json) as an object, the
-/// text must be UTF-8, and rendering twice must give the same bytes.
+/// Target `render`: a whole pcap or pcapng file rendered as JSON Lines, as the
+/// verbose text tree and as conntrack-tools lines. Every JSON line must parse
+/// (serde_json) as an object, text must be UTF-8, and rendering twice must give the
+/// same bytes.
 #[allow(clippy::panic)]
 pub fn render(data: &[u8]) {
     let json_cfg = Config {
@@ -457,6 +458,26 @@ pub fn render(data: &[u8]) {
         std::str::from_utf8(&text).is_ok(),
         "text output is not UTF-8"
     );
+    // conntrack-tools format: UTF-8 lines, bounded, the same twice.
+    let ct_cfg = Config {
+        format: Format::Conntrack,
+        ..Config::default()
+    };
+    let mut ct = Vec::new();
+    let _ = Runner::new(ct_cfg).run_slice(data, &mut ct);
+    assert!(
+        ct.len() <= output_bound(data.len()),
+        "{} bytes of conntrack lines for a {}-byte capture",
+        ct.len(),
+        data.len()
+    );
+    assert!(
+        std::str::from_utf8(&ct).is_ok(),
+        "conntrack output is not UTF-8"
+    );
+    let mut ct_again = Vec::new();
+    let _ = Runner::new(ct_cfg).run_slice(data, &mut ct_again);
+    assert!(ct == ct_again, "rendering conntrack lines twice differs");
 }
 
 // ---------------------------------------------------------------------------------

@@ -1748,3 +1748,58 @@ fn tables_agree_with_the_uapi_header() {
         );
     }
 }
+
+/// The malformed cases above are fuzz seeds too (issue 4): each is kept under
+/// corpus/set_<name>/ (attribute payloads) or corpus/nlmsg/ (whole messages), and
+/// must equal what the case builds today. `NFCT_WRITE_SEEDS=1 cargo test --test sets
+/// malformed_cases_are_fuzz_seeds` rewrites them after a change.
+#[test]
+fn malformed_cases_are_fuzz_seeds() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let write = std::env::var_os("NFCT_WRITE_SEEDS").is_some();
+    let mut stale = Vec::new();
+    for set in CT_SETS.iter().copied() {
+        let cases = malformed_cases(set);
+        for (k, b) in cases.iter().enumerate() {
+            let slug: String = b
+                .case
+                .label
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '-'
+                    }
+                })
+                .collect::<String>()
+                .split('-')
+                .filter(|p| !p.is_empty())
+                .take(8)
+                .collect::<Vec<_>>()
+                .join("-");
+            let target = set.name.replace('-', "_");
+            let (path, bytes) = match &b.case.input {
+                Input::Set { payload, .. } => (
+                    root.join(format!("set_{target}"))
+                        .join(format!("malformed-{k:02}-{slug}.bin")),
+                    payload.clone(),
+                ),
+                Input::Msg(bytes) => (
+                    root.join("nlmsg")
+                        .join(format!("malformed-{target}-{k:02}-{slug}.bin")),
+                    bytes.clone(),
+                ),
+            };
+            if write {
+                std::fs::write(&path, &bytes).unwrap();
+            } else if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+                stale.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "seeds missing or stale (rewrite with NFCT_WRITE_SEEDS=1): {stale:?}"
+    );
+}
