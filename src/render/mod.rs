@@ -434,7 +434,10 @@ pub fn summary(rec: &Record, data: &[u8], msg: &Message, out: &mut String) {
             }
             for (num, label) in [(7u16, "timeout"), (8, "mark"), (18, "zone")] {
                 if let Some(v) = rec.find(msg.attrs.clone(), num).and_then(|i| rec.uint(i)) {
-                    let _ = write!(out, " {label}={v}");
+                    out.push(' ');
+                    out.push_str(label);
+                    out.push('=');
+                    push_u64(out, v);
                 }
             }
         }

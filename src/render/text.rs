@@ -43,7 +43,11 @@ impl TextRenderer {
     ) -> io::Result<()> {
         let l = &mut self.line;
         l.clear();
-        let _ = write!(l, "{:>6} ", frame.number);
+        // The frame number right-aligned in 6 columns, as `{:>6}` would.
+        let num = itoa::Buffer::new().format(frame.number).len();
+        pad(l, 6usize.saturating_sub(num));
+        push_u64(l, frame.number);
+        l.push(' ');
         let _ = fmt_time_of_day(l, frame.ts, frame.precision);
         l.push_str(match msg.direction {
             Direction::ToKernel => " U>K ",
@@ -52,7 +56,9 @@ impl TextRenderer {
         let name_start = l.len();
         type_name(msg, l);
         if l.get(name_start..) != Some(msg.kind.as_str()) {
-            let _ = write!(l, " ({})", msg.kind.as_str());
+            l.push_str(" (");
+            l.push_str(msg.kind.as_str());
+            l.push(')');
         }
         match &msg.body {
             Body::Error { error, echo } => {
@@ -82,21 +88,26 @@ impl TextRenderer {
                 let _ = write!(l, " seq={} portid={}", msg.header.seq, msg.header.portid);
             }
             _ => {
-                let _ = write!(l, " seq={} portid={}", msg.header.seq, msg.header.portid);
-                let mut flags = String::new();
+                push_seq_portid(l, msg);
+                let mark = l.len();
+                l.push_str(" [");
+                let mut any = false;
                 for_each_flag(msg, |f| {
-                    if !flags.is_empty() {
-                        flags.push(',');
+                    if any {
+                        l.push(',');
                     }
+                    any = true;
                     match f {
-                        FlagName::Known(n) => flags.push_str(n),
+                        FlagName::Known(n) => l.push_str(n),
                         FlagName::Unknown(m) => {
-                            let _ = write!(flags, "{m:#x}");
+                            let _ = write!(l, "{m:#x}");
                         }
                     }
                 });
-                if !flags.is_empty() {
-                    let _ = write!(l, " [{flags}]");
+                if any {
+                    l.push(']');
+                } else {
+                    l.truncate(mark);
                 }
                 let before = l.len();
                 l.push(' ');
@@ -327,6 +338,14 @@ fn tree_lines(
             finding_line(l, f, indent + 2);
         }
     }
+}
+
+/// Appends ` seq=S portid=P`.
+fn push_seq_portid(l: &mut String, msg: &Message) {
+    l.push_str(" seq=");
+    push_u64(l, u64::from(msg.header.seq));
+    l.push_str(" portid=");
+    push_u64(l, u64::from(msg.header.portid));
 }
 
 /// Appends `n` spaces (`{:n$}` goes through the formatter's padding, byte by byte).
