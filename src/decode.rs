@@ -764,6 +764,7 @@ fn walk_top(
     first..ctx.rec.nodes.len()
 }
 
+#[cold]
 fn path_string(ctx: &Ctx<'_, '_>, depth: usize) -> String {
     let mut s = String::new();
     for (i, e) in ctx.path.iter().take(depth + 1).enumerate() {
@@ -780,6 +781,8 @@ fn path_string(ctx: &Ctx<'_, '_>, depth: usize) -> String {
     s
 }
 
+#[cold]
+#[inline(never)]
 fn finding_at(
     ctx: &mut Ctx<'_, '_>,
     code: Code,
