@@ -913,7 +913,9 @@ fn walk(
             return;
         }
         // off + len <= end <= data.len() here, and len < 2^16: no overflow.
-        let padded = (off + align4(len)).min(end);
+        // An attribute length is below 2^16: its aligned size cannot overflow.
+        let next = off + ((len + 3) & !3);
+        let padded = next.min(end);
         if let Some(pad) = ctx.data.get(off + len..padded).filter(|p| !p.is_empty()) {
             if pad.iter().any(|&b| b != 0) {
                 finding_at(
@@ -929,7 +931,7 @@ fn walk(
                 );
             }
         }
-        off = off.saturating_add(align4(len));
+        off = next;
     }
 }
 

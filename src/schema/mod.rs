@@ -203,11 +203,10 @@ impl AttrSet {
     pub fn get(&self, num: u16) -> Option<&'static AttrDef> {
         // Tables are dense from 1 in almost every set: try the direct index first.
         let attrs: &'static [AttrDef] = self.attrs;
-        if let Some(idx) = usize::from(num).checked_sub(1) {
-            if let Some(def) = attrs.get(idx) {
-                if def.num == num {
-                    return Some(def);
-                }
+        // (num 0 wraps to usize::MAX: no entry there.)
+        if let Some(def) = attrs.get(usize::from(num).wrapping_sub(1)) {
+            if def.num == num {
+                return Some(def);
             }
         }
         attrs.iter().find(|a| a.num == num)
