@@ -44,7 +44,7 @@ pub struct Cli {
     /// Only messages matching EXPR (repeatable; all must match). EXPR is
     /// `key=value[,value]` terms joined by ` and ` or ` or `, `!` negates. Keys: kind,
     /// dir, subsys, msg, family, proto, addr, src, dst (CIDR), port, sport, dport,
-    /// zone, mark (N[/MASK]), status, errno, findings[=SEVERITY], code, frame (N, N-M).
+    /// zone, mark (N[/MASK]), status, errno, findings[=SEVERITY], code, frame (N, N-M, N-).
     #[arg(long = "filter", value_name = "EXPR")]
     pub filters: Vec<String>,
 

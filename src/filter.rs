@@ -14,7 +14,7 @@
 //! (addresses or CIDR prefixes on any tuple), `port`, `sport`, `dport`, `zone`,
 //! `mark` (`N` or `N/MASK`), `status` (flag names), `errno` (`ENOENT`, `2` or `-2`),
 //! `findings` (`any`, `error`, `warning`, `info`: at least that severity), `code`
-//! (a finding code), `frame` (`N`, `N-M`, `N-`). Parsing never panics; a bad filter
+//! (a finding code), `frame` (`N`, `N-M`, `N-`, several comma-separated). Parsing never panics; a bad filter
 //! is an error message for the user.
 
 use crate::finding::{Code, Severity};
@@ -59,7 +59,7 @@ enum Test {
     Errno(Vec<i64>),
     Findings(Severity),
     Code(Vec<Code>),
-    Frame(u64, u64),
+    Frame(Vec<(u64, u64)>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,16 +249,17 @@ impl Term {
                     .collect::<Result<_, _>>()?,
             ),
             "frame" => {
-                let v = need()?;
-                match v.split_once('-') {
-                    Some((a, b)) => {
-                        Test::Frame(num(a)?, if b.is_empty() { u64::MAX } else { num(b)? })
-                    }
-                    None => {
-                        let n = num(v)?;
-                        Test::Frame(n, n)
-                    }
+                let mut ranges = Vec::new();
+                for v in list(need()?) {
+                    ranges.push(match v.split_once('-') {
+                        Some((a, b)) => (num(a)?, if b.is_empty() { u64::MAX } else { num(b)? }),
+                        None => {
+                            let n = num(&v)?;
+                            (n, n)
+                        }
+                    });
                 }
+                Test::Frame(ranges)
             }
             _ => return Err(format!("unknown filter key {key:?}")),
         };
@@ -409,7 +410,7 @@ impl Test {
                 .unwrap_or(&[])
                 .iter()
                 .any(|f| codes.contains(&f.code)),
-            Test::Frame(a, b) => (*a..=*b).contains(&frame),
+            Test::Frame(rs) => rs.iter().any(|(a, b)| (*a..=*b).contains(&frame)),
         }
     }
 }

@@ -240,6 +240,11 @@ fn filters_select_messages() {
         .map(|m| m["frame"].as_u64().unwrap())
         .collect();
     assert_eq!(frames, vec![3, 4, 5]);
+    let frames: Vec<u64> = json_messages(&il, &["frame=2,7-8,126-"])
+        .iter()
+        .map(|m| m["frame"].as_u64().unwrap())
+        .collect();
+    assert_eq!(frames, vec![2, 7, 8]);
     // errno and findings.
     let gud = capture("get_update_delete.pcap");
     let enoent = json_messages(&gud, &["errno=ENOENT"]);
