@@ -73,8 +73,8 @@ impl Node {
         data.get(self.value_range()).unwrap_or(&[])
     }
 
-    /// Kernel name, or `attr-N` for unknown numbers... returned through the
-    /// renderer's helper since unknown names need formatting.
+    /// Kernel name; `None` for attribute numbers the set does not define
+    /// (renderers show those as `attr-N`).
     pub fn name(&self) -> Option<&'static str> {
         self.def.map(|d| d.name)
     }

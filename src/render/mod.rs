@@ -10,7 +10,7 @@ use crate::capture::{Frame, TsPrecision};
 use crate::decode::{flag_names, message_op, nf_msg_name, subsys_name, FlagName};
 use crate::model::{Body, Message, Node, Record, Value};
 use crate::schema::enums::{self, Enum, Flags, TCP_FLAGS};
-use crate::schema::{Display, Type};
+use crate::schema::Display;
 use crate::wire::{read_uint, Endian};
 use std::fmt::{self, Write as _};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -234,10 +234,8 @@ pub fn value_repr<'d>(node: &Node, data: &'d [u8], order: Endian) -> Repr<'d> {
             let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
             Repr::Text(bytes.get(..end).unwrap_or(&[]))
         }
-        _ => {
-            let _ = Type::Pad;
-            Repr::Hex(bytes)
-        }
+        // Padding, values of a wrong length, unknown attributes: raw bytes.
+        _ => Repr::Hex(bytes),
     }
 }
 

@@ -29,14 +29,6 @@ impl Endian {
             Endian::Big => Endianness::Big,
         }
     }
-
-    /// The other byte order.
-    pub fn other(self) -> Endian {
-        match self {
-            Endian::Little => Endian::Big,
-            Endian::Big => Endian::Little,
-        }
-    }
 }
 
 /// Size of `struct nlmsghdr`.
