@@ -210,8 +210,13 @@ impl Tracker {
         msg: &Message,
         matched: bool,
     ) {
-        let mut name = String::new();
-        type_name(msg, &mut name);
+        // The name is kept for requests, events and answers without request only:
+        // dump parts, the bulk of the traffic, do not need it.
+        let name = || {
+            let mut n = String::new();
+            type_name(msg, &mut n);
+            n
+        };
         if msg.direction == Direction::ToKernel {
             let mut ex = self.new_exchange(frame, msg);
             ex.matched = matched;
@@ -220,7 +225,7 @@ impl Tracker {
             ex.request = Some(Opener {
                 frame: frame.number,
                 ts: frame.ts,
-                name,
+                name: name(),
                 kind: msg.kind,
                 flags: msg.header.flags,
                 portid: msg.header.portid,
@@ -255,7 +260,7 @@ impl Tracker {
             ex.matched = matched;
             ex.outcome = Outcome::Event(k);
             ex.portid = Some(msg.header.portid);
-            ex.answer_name = Some(name);
+            ex.answer_name = Some(name());
             self.closed.insert(ex.id, ex);
             return;
         }
@@ -294,7 +299,7 @@ impl Tracker {
             None => {
                 let mut ex = self.new_exchange(frame, msg);
                 ex.outcome = Outcome::Unsolicited;
-                ex.answer_name = Some(name);
+                ex.answer_name = Some(name());
                 ex.dump = msg.header.flags & crate::decode::flags::MULTI != 0;
                 ex
             }

@@ -17,7 +17,8 @@ pub const MAX_LISTED_DUMPS: usize = 1000;
 #[derive(Debug, Default, Clone)]
 pub struct Summary {
     records: u64,
-    messages: BTreeMap<(String, Direction), u64>,
+    /// Messages by type name, then by direction (to-kernel, from-kernel).
+    messages: BTreeMap<String, [u64; 2]>,
     kinds: BTreeMap<&'static str, u64>,
     outcomes: BTreeMap<&'static str, u64>,
     errors: BTreeMap<i32, u64>,
@@ -48,10 +49,14 @@ impl Summary {
     pub fn message(&mut self, msg: &Message, findings: &[Finding]) {
         self.name.clear();
         type_name(msg, &mut self.name);
-        *self
-            .messages
-            .entry((self.name.clone(), msg.direction))
-            .or_insert(0) += 1;
+        let from_kernel = msg.direction == Direction::FromKernel;
+        // Look up by &str: a new key is allocated only for a new message type.
+        let c = match self.messages.get_mut(self.name.as_str()) {
+            Some(c) => c,
+            None => self.messages.entry(self.name.clone()).or_insert([0; 2]),
+        };
+        let [to, from] = c;
+        *(if from_kernel { from } else { to }) += 1;
         *self.kinds.entry(msg.kind.as_str()).or_insert(0) += 1;
         match msg.body {
             Body::Error { error, .. } if error != 0 => *self.errors.entry(error).or_insert(0) += 1,
@@ -92,6 +97,16 @@ impl Summary {
         }
     }
 
+    /// (type name, direction, count) for every non-zero count, by name then direction.
+    fn by_type(&self) -> impl Iterator<Item = (&str, Direction, u64)> + '_ {
+        self.messages.iter().flat_map(|(n, c)| {
+            [(Direction::ToKernel, c[0]), (Direction::FromKernel, c[1])]
+                .into_iter()
+                .filter(|(_, k)| *k > 0)
+                .map(move |(d, k)| (n.as_str(), d, k))
+        })
+    }
+
     fn duration(&self) -> Duration {
         match (self.first, self.last) {
             (Some((a, _)), Some(b)) => b.saturating_sub(a),
@@ -103,7 +118,7 @@ impl Summary {
     pub fn to_text(&self) -> String {
         let mut o = String::new();
         let _ = writeln!(o, "summary");
-        let total: u64 = self.messages.values().sum();
+        let total: u64 = self.messages.values().flatten().sum();
         let _ = write!(o, "  records {}, messages {}", self.records, total);
         if let (Some((a, p)), Some(b)) = (self.first, self.last) {
             let d = self.duration();
@@ -115,7 +130,7 @@ impl Summary {
         }
         o.push('\n');
         let _ = writeln!(o, "  messages by type and direction:");
-        for ((name, dir), c) in &self.messages {
+        for (name, dir, c) in self.by_type() {
             let _ = writeln!(o, "    {c:>8}  {name} ({})", dir.as_str());
         }
         let _ = writeln!(o, "  messages by kind:");
@@ -159,9 +174,8 @@ impl Summary {
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::json;
         let msgs: Vec<_> = self
-            .messages
-            .iter()
-            .map(|((n, d), c)| json!({"name": n, "direction": d.as_str(), "count": c}))
+            .by_type()
+            .map(|(n, d, c)| json!({"name": n, "direction": d.as_str(), "count": c}))
             .collect();
         let errors: Vec<_> = self
             .errors
@@ -184,7 +198,7 @@ impl Summary {
         json!({
             "summary": true,
             "records": self.records,
-            "messages": self.messages.values().sum::<u64>(),
+            "messages": self.messages.values().flatten().sum::<u64>(),
             "duration_us": self.duration().as_micros() as u64,
             "by_type": msgs,
             "by_kind": self.kinds,
