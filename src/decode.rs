@@ -5,10 +5,12 @@
 //! next attribute, message or record. Recursion is bounded by [`MAX_DEPTH`]; all
 //! length arithmetic is checked or saturating; memory grows only with the record.
 
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, KernelAction};
 use crate::model::{Body, Direction, Echo, EventKind, Kind, Message, NfInfo, Node, Record, Value};
 use crate::schema::enums::{self, FILTER_FLAGS};
-use crate::schema::{ct, netlink, AttrDef, AttrSet, Display, Order, Type};
+use crate::schema::messages::{self, Discriminator, Events};
+use crate::schema::{netlink, AttrDef, AttrSet, Display, Order, Type};
+use crate::verdict::{self, Judgement, Request};
 use crate::wire::{
     align4, plausible_messages, read_i32, read_uint, Endian, NfGenMsg, NlAttrHdr, NlMsgHdr,
     NFGENMSG_LEN, NLA_HDRLEN, NLMSG_HDRLEN,
@@ -65,20 +67,7 @@ pub mod flags {
     pub const ACK_TLVS: u16 = 0x200;
 }
 
-/// The operation a message type stands for: it decides what the high flag bits mean.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// GET-like (ROOT, MATCH, ATOMIC).
-    Get,
-    /// NEW-like (REPLACE, EXCL, CREATE, APPEND).
-    New,
-    /// DELETE-like (NONREC, BULK).
-    Delete,
-    /// NLMSG_ERROR / NLMSG_DONE (CAPPED, ACK_TLVS).
-    Ack,
-    /// Unknown meaning of the high bits.
-    Other,
-}
+pub use crate::schema::messages::Op;
 
 /// Names of nlmsg flag bits for an operation (lowest bit first).
 pub fn flag_names(op: Op, flags: u16) -> impl Iterator<Item = FlagName> {
@@ -120,119 +109,19 @@ pub enum FlagName {
     Unknown(u16),
 }
 
-/// nfnetlink subsystem names (`NFNL_SUBSYS_*`).
+/// nfnetlink subsystem names (`NFNL_SUBSYS_*`), from the message table.
 pub fn subsys_name(subsys: u8) -> Option<&'static str> {
-    Some(match subsys {
-        0 => "none",
-        1 => "ctnetlink",
-        2 => "ctnetlink-exp",
-        3 => "queue",
-        4 => "ulog",
-        5 => "osf",
-        6 => "ipset",
-        7 => "acct",
-        8 => "ctnetlink-timeout",
-        9 => "cthelper",
-        10 => "nftables",
-        11 => "nftcompat",
-        12 => "hook",
-        _ => return None,
-    })
+    messages::subsys_name(subsys)
 }
 
-/// Message names of an nfnetlink subsystem, as the kernel's enums name them
-/// (`IPCTNL_MSG_*`, `IPCTNL_MSG_EXP_*`, `NFQNL_MSG_*`, `NFT_MSG_*`, ...).
+/// Message names of an nfnetlink subsystem, from the message table.
 pub fn nf_msg_name(subsys: u8, msg: u8) -> Option<&'static str> {
-    let names: &[&str] = match subsys {
-        1 => &[
-            "new",
-            "get",
-            "delete",
-            "get-ctrzero",
-            "get-stats-cpu",
-            "get-stats",
-            "get-dying",
-            "get-unconfirmed",
-        ],
-        2 => &["new", "get", "delete", "get-stats-cpu"],
-        3 => &["packet", "verdict", "config", "verdict-batch"],
-        4 => &["packet", "config"],
-        5 => &["add", "remove"],
-        6 => &[
-            "",
-            "protocol",
-            "create",
-            "destroy",
-            "flush",
-            "rename",
-            "swap",
-            "list",
-            "save",
-            "add",
-            "del",
-            "test",
-            "header",
-            "type",
-            "get-byname",
-            "get-byindex",
-        ],
-        7 => &["new", "get", "get-ctrzero", "del", "overquota"],
-        8 => &["new", "get", "delete", "default-set", "default-get"],
-        9 => &["new", "get", "del"],
-        10 => &[
-            "newtable",
-            "gettable",
-            "deltable",
-            "newchain",
-            "getchain",
-            "delchain",
-            "newrule",
-            "getrule",
-            "delrule",
-            "newset",
-            "getset",
-            "delset",
-            "newsetelem",
-            "getsetelem",
-            "delsetelem",
-            "newgen",
-            "getgen",
-            "trace",
-            "newobj",
-            "getobj",
-            "delobj",
-            "getobj-reset",
-            "newflowtable",
-            "getflowtable",
-            "delflowtable",
-            "getrule-reset",
-            "destroytable",
-            "destroychain",
-            "destroyrule",
-            "destroyset",
-            "destroysetelem",
-            "destroyobj",
-            "destroyflowtable",
-            "getsetelem-reset",
-        ],
-        11 => &["get"],
-        12 => &["get"],
-        _ => return None,
-    };
-    names
-        .get(usize::from(msg))
-        .copied()
-        .filter(|n| !n.is_empty())
+    messages::msg_name(subsys, msg)
 }
 
-/// The operation of an nfnetlink conntrack/expect message (decides flag names).
+/// The operation of an nfnetlink message (decides flag names), from the message table.
 pub fn nf_op(subsys: u8, msg: u8) -> Op {
-    match (subsys, msg) {
-        (1, 0) | (2, 0) => Op::New,
-        (1, 2) | (2, 2) => Op::Delete,
-        (1, 1 | 3..=7) | (2, 1 | 3) => Op::Get,
-        _ => Op::Other,
-    }
+    messages::op(subsys, msg)
 }
 
 /// The operation a message's flags are named by.
@@ -325,6 +214,17 @@ impl Decoder {
         let mut off = 0usize;
         while off < data.len() {
             let rest = data.get(off..).unwrap_or(&[]);
+            let unreadable = match NlMsgHdr::parse(rest, order) {
+                None => true,
+                Some(h) => (h.len as usize) < NLMSG_HDRLEN,
+            };
+            if unreadable && off == 0 && protocol == NETLINK_NETFILTER {
+                ctx.rec.verdict = Some(verdict::Verdict::drop(
+                    "the first nlmsghdr cannot be read (fewer than 16 bytes, or nlmsg_len below 16): the kernel drops the buffer without an answer",
+                    0,
+                    "nfnetlink_rcv",
+                ));
+            }
             let Some(hdr) = NlMsgHdr::parse(rest, order) else {
                 if rest.iter().all(|&b| b == 0) {
                     tail_finding(
@@ -470,6 +370,7 @@ fn decode_message(
         attrs: 0..0,
         payload: payload_start..end,
         findings: 0..0,
+        verdict: None,
     };
     match hdr.ty {
         nlmsg::NOOP => msg.kind = Kind::Noop,
@@ -496,6 +397,9 @@ fn decode_message(
         check_nlmsg_flags(ctx, &msg);
     }
     msg.findings = findings_start..ctx.rec.findings.len();
+    if protocol == NETLINK_NETFILTER && direction == Direction::ToKernel && !echo {
+        judge_request(ctx, &mut msg, hdr);
+    }
     if echo {
         Some(msg)
     } else {
@@ -610,33 +514,33 @@ fn decode_error(ctx: &mut Ctx<'_, '_>, msg: &mut Message, protocol: u16) {
     }
 }
 
-/// Chooses the attribute set of a ctnetlink / ctnetlink-exp message.
+/// The attribute set of an nfnetlink message: its row's request or reply set, or a
+/// quirk row's when the content says so.
 fn nf_set(ctx: &mut Ctx<'_, '_>, msg: &Message, subsys: u8, m: u8) -> Option<&'static AttrSet> {
     let from_kernel = msg.direction == Direction::FromKernel;
-    match (subsys, m) {
-        (1, 0..=2 | 6 | 7) => Some(&ct::CONNTRACK),
-        (1, 3) if from_kernel && looks_like_exp_stats(ctx, msg) => {
-            ctx.rec.findings.push(Finding::new(
-                Code::ExpStatsAsCtrzero,
-                msg.offset + 4,
-                "type 0x0103 from the kernel carries expectation statistics: the kernel's reply to CTNETLINK_EXP GET_STATS_CPU uses the CTNETLINK subsystem",
-            ));
-            Some(&ct::EXPECT_STATS)
+    for q in messages::quirks(msg.header.ty) {
+        if q.from_kernel && !from_kernel {
+            continue;
         }
-        (1, 3) => Some(&ct::CONNTRACK),
-        (1, 4) if from_kernel => Some(&ct::CONNTRACK_STATS),
-        (1, 5) if from_kernel => Some(&ct::STATS_GLOBAL),
-        (1, 4 | 5) => Some(&ct::CONNTRACK),
-        (2, 0..=2) => Some(&ct::EXPECT),
-        (2, 3) if from_kernel => Some(&ct::EXPECT_STATS),
-        (2, 3) => Some(&ct::EXPECT),
-        _ => None,
+        let Discriminator::ScalarAttrsWithin { min, max } = q.when;
+        if scalar_attrs_within(ctx, msg, min, max) {
+            ctx.rec
+                .findings
+                .push(Finding::new(q.code, msg.offset + 4, q.note));
+            return Some(q.set);
+        }
+    }
+    let def = messages::message(subsys, m)?;
+    if from_kernel {
+        def.reply
+    } else {
+        def.request
     }
 }
 
-/// Expectation stats replies hold only scalar attributes numbered 1-3; a CTRZERO dump
-/// reply starts with the tuple-orig nest.
-fn looks_like_exp_stats(ctx: &Ctx<'_, '_>, msg: &Message) -> bool {
+/// Whether every top-level attribute is a scalar numbered within `min..=max`
+/// (and there is one).
+fn scalar_attrs_within(ctx: &Ctx<'_, '_>, msg: &Message, min: u16, max: u16) -> bool {
     // Called after decode_nf moved `payload` past the nfgenmsg.
     let mut off = msg.payload.start;
     let mut any = false;
@@ -644,7 +548,7 @@ fn looks_like_exp_stats(ctx: &Ctx<'_, '_>, msg: &Message) -> bool {
         let Some(h) = NlAttrHdr::parse(rest, ctx.order) else {
             break;
         };
-        if h.nested() || !(1..=3).contains(&h.num()) || usize::from(h.len) < NLA_HDRLEN {
+        if h.nested() || !(min..=max).contains(&h.num()) || usize::from(h.len) < NLA_HDRLEN {
             return false;
         }
         any = true;
@@ -713,14 +617,21 @@ fn decode_nf(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
         ));
     }
     let set = nf_set(ctx, msg, subsys, m);
-    let is_get = nf_op(subsys, m) == Op::Get;
+    let def = messages::message(subsys, m);
+    let is_get = def.is_some_and(|d| d.op == Op::Get);
     msg.kind = kind_by_flags(msg, is_get);
-    if msg.kind == Kind::Reply && msg.header.seq == 0 && matches!((subsys, m), (1 | 2, 0 | 2)) {
-        msg.kind = Kind::Event(match m {
-            2 => EventKind::Destroy,
-            _ if msg.header.flags & (flags::CREATE | flags::EXCL) != 0 => EventKind::New,
-            _ => EventKind::Update,
-        });
+    if msg.kind == Kind::Reply && msg.header.seq == 0 {
+        match def.map(|d| d.events) {
+            Some(Events::NewOrUpdate) => {
+                msg.kind = Kind::Event(if msg.header.flags & (flags::CREATE | flags::EXCL) != 0 {
+                    EventKind::New
+                } else {
+                    EventKind::Update
+                });
+            }
+            Some(Events::Destroy) => msg.kind = Kind::Event(EventKind::Destroy),
+            _ => {}
+        }
     }
     msg.body = Body::Nf(NfInfo {
         nfgen,
@@ -729,17 +640,13 @@ fn decode_nf(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
         set,
     });
     if let Some(set) = set {
-        let ct = std::ptr::eq(set, &ct::CONNTRACK);
         // Addresses must be of nfgenmsg's family in conntrack and expectation
         // messages (checked as each address is decoded).
-        if ct || std::ptr::eq(set, &ct::EXPECT) {
+        if messages::subsystem(subsys).is_some_and(|ss| ss.tuples_follow_family) {
             ctx.family = nfgen.family;
         }
         msg.attrs = walk_top(ctx, attrs_start, msg.payload.end, Some(set));
         ctx.family = 0;
-        if ct {
-            check_conntrack(ctx, msg);
-        }
     }
 }
 
@@ -817,7 +724,7 @@ fn walk(
                 code,
                 off,
                 format!(
-                    "{} bytes left after the last attribute of {set_name} (the kernel ignores them and warns: \"bytes leftover after parsing attributes\")",
+                    "{} bytes left after the last attribute of {set_name} (the kernel warns: \"bytes leftover after parsing attributes\")",
                     rest.len()
                 ),
             );
@@ -897,6 +804,9 @@ fn walk(
         let vstart = off + NLA_HDRLEN;
         let vend = off + clamped;
         let value = match def {
+            // The kernel never looks inside an attribute that runs past its
+            // parent (its walk stops there): neither do we.
+            _ if past_end => Value::Invalid,
             Some(d) => decode_value(ctx, d, h, vstart, vend, depth, idx),
             None if h.nested() => {
                 nest(ctx, vstart, vend, None, depth, idx);
@@ -1014,7 +924,7 @@ fn decode_value(
             off,
             Some(idx),
             format!(
-                "{} is rejected by the kernel in requests from userspace (NLA_REJECT)",
+                "{} is the kernel's to send (events only): NLA_REJECT in its request policy",
                 d.cname
             ),
         );
@@ -1030,10 +940,7 @@ fn decode_value(
                     depth,
                     off,
                     Some(idx),
-                    format!(
-                        "{len} bytes for a {}: the kernel rejects it (-ERANGE)",
-                        d.ty.name()
-                    ),
+                    format!("{len} bytes for a {}", d.ty.name()),
                 );
                 return Value::Invalid;
             }
@@ -1045,7 +952,7 @@ fn decode_value(
                     off,
                     Some(idx),
                     format!(
-                        "{len} bytes for a {}: the kernel reads the first {size} and warns",
+                        "{len} bytes for a {}: only the first {size} are read",
                         d.ty.name()
                     ),
                 );
@@ -1155,7 +1062,7 @@ fn check_uint(
             let unknown = v & !fl.known_mask();
             if unknown != 0 {
                 if std::ptr::eq(fl, &FILTER_FLAGS) {
-                    finding_at(ctx, Code::UnknownFilterFlags, depth, off, Some(idx), format!("filter flag bits {unknown:#x} are outside CTA_FILTER_F_ALL: the kernel refuses the dump (-EINVAL on 6.18, -EOPNOTSUPP before)"));
+                    finding_at(ctx, Code::UnknownFilterFlags, depth, off, Some(idx), format!("filter flag bits {unknown:#x} are outside CTA_FILTER_F_ALL (-EINVAL on 6.18, -EOPNOTSUPP before)"));
                 } else {
                     finding_at(
                         ctx,
@@ -1172,133 +1079,94 @@ fn check_uint(
     }
 }
 
-/// Message-level rules of the conntrack set. Findings about an attribute are
-/// attached to its node (so they render under it); the others to the message.
-fn check_conntrack(ctx: &mut Ctx<'_, '_>, msg: &Message) {
-    let rec = &*ctx.rec;
-    let top = msg.attrs.clone();
-    // One pass over the top level: the first node of each known attribute number.
-    let mut by_num = [u32::MAX; 32];
-    for i in rec.children(top.clone()) {
-        if let Some(n) = rec.nodes.get(i).filter(|n| n.def.is_some()) {
-            if let Some(slot) = by_num.get_mut(usize::from(n.num())) {
-                if *slot == u32::MAX {
-                    *slot = i as u32;
-                }
-            }
-        }
-    }
-    let get = |num: u16| {
-        by_num
-            .get(usize::from(num))
-            .filter(|&&i| i != u32::MAX)
-            .map(|&i| i as usize)
+/// Runs a message to the kernel through the kernel model ([`crate::verdict`]):
+/// stores the verdict, adds a finding for each refused check the decoder did not
+/// already report, and tells every finding what the kernel does with it.
+fn judge_request(ctx: &mut Ctx<'_, '_>, msg: &mut Message, hdr: NlMsgHdr) {
+    let (nfgen, subsys, m) = match &msg.body {
+        Body::Nf(nf) => (Some(nf.nfgen), nf.subsys, nf.msg),
+        _ => (None, (hdr.ty >> 8) as u8, (hdr.ty & 0xff) as u8),
     };
-    let mut out: Vec<Finding> = Vec::new();
-    let mut add = |code: Code, node: Option<usize>, text: String| {
-        let (path, offset) = match node.and_then(|i| rec.nodes.get(i).map(|n| (i, n))) {
-            Some((i, n)) => (node_path(rec, i), n.offset as usize),
-            None => (String::new(), msg.offset),
+    let req =
+        Request {
+            data: ctx.data,
+            offset: msg.offset,
+            header: hdr,
+            order: ctx.order,
+            nfgen,
+            def: messages::message(subsys, m),
+            first: ctx.rec.messages.is_empty(),
+            in_batch: ctx.rec.messages.first().is_some_and(|f| {
+                f.header.ty == nlmsg::MIN_TYPE && f.direction == Direction::ToKernel
+            }),
         };
-        let mut f = Finding::at(code, path, offset, text);
-        f.node = node;
-        out.push(f);
+    let Some(j) = verdict::judge(&req) else {
+        return;
     };
-    let request = msg.direction == Direction::ToKernel;
-    let (mark, mark_mask) = (get(8), get(21));
-    let (status, status_mask) = (get(3), get(26));
-    if request {
-        if mark_mask.is_some() && mark.is_none() {
-            add(
-                Code::MarkMaskWithoutMark,
-                mark_mask,
-                "mark-mask without mark: the kernel has no mark to apply it to".into(),
-            );
-        }
-        if let Some(sm) = status_mask {
-            if status.is_none() {
-                add(
-                    Code::StatusMaskWithoutStatus,
-                    status_mask,
-                    "status-mask without status: the kernel rejects it (-EINVAL)".into(),
-                );
-            }
-            if rec.uint(sm) == Some(0) {
-                add(
-                    Code::StatusMaskZero,
-                    status_mask,
-                    "status-mask of 0 selects nothing: the kernel rejects it (-EINVAL)".into(),
-                );
-            }
-        }
-        if let Body::Nf(nf) = &msg.body {
-            if nf.subsys == 1 && nf.msg == 0 && msg.header.flags & flags::CREATE != 0 {
-                for (num, name) in [(1, "tuple-orig"), (2, "tuple-reply"), (7, "timeout")] {
-                    if get(num).is_none() {
-                        add(Code::CreateMissingAttr, None, format!("create request without {name}: the kernel cannot create the entry (-EINVAL)"));
-                    }
-                }
-            }
-        }
-    }
-    // Protocol of both tuples.
-    let pnum = |t: u16| {
-        rec.find_path(top.clone(), &[t, 2, 1])
-            .and_then(|i| rec.uint(i))
-    };
-    if let (Some(o), Some(r)) = (pnum(1), pnum(2)) {
-        if o != r {
-            let at = rec.find_path(top.clone(), &[2, 2, 1]);
-            add(Code::TupleProtoMismatch, at, format!("tuple-orig is protocol {o}, tuple-reply protocol {r}: the kernel rejects it (-EINVAL)"));
-        }
-    }
-    // seqadj and synproxy nests need all three members.
-    for (num, name) in [
-        (15u16, "seq-adj-orig"),
-        (16, "seq-adj-reply"),
-        (24, "synproxy"),
-    ] {
-        let Some(i) = get(num) else { continue };
-        let Some(node) = rec.nodes.get(i) else {
+    apply_judgement(ctx, msg, &j);
+    msg.verdict = Some(j.verdict);
+}
+
+fn apply_judgement(ctx: &mut Ctx<'_, '_>, msg: &mut Message, j: &Judgement) {
+    let start = msg.findings.start;
+    // The decoder's own findings of this message: a kernel check that refuses the
+    // same bytes is not reported twice.
+    let decoder_end = ctx.rec.findings.len();
+    for f in &j.failures {
+        let known = f.present
+            && ctx
+                .rec
+                .findings
+                .get(start..decoder_end)
+                .unwrap_or(&[])
+                .iter()
+                .any(|g| g.offset == f.offset && same_problem(g.code, f.code));
+        if known {
             continue;
-        };
-        let (Some(set), Value::Nest) = (node.def.and_then(|d| d.nested()), node.value) else {
-            continue;
-        };
-        let inner = rec.child_range(i);
-        let missing: Vec<&str> = set
-            .attrs
-            .iter()
-            .filter(|d| rec.find(inner.clone(), d.num).is_none())
-            .map(|d| d.name)
-            .collect();
-        if !missing.is_empty() {
-            add(
-                Code::MissingMember,
-                Some(i),
-                format!(
-                    "{name} without {}: the kernel needs all three members",
-                    missing.join(", ")
-                ),
-            );
         }
+        let mut g = Finding::at(f.code, f.path.clone(), f.offset, f.why.to_string());
+        // Under the attribute, or under the nest it is missing from.
+        g.node = node_at(ctx.rec, msg.attrs.clone(), f.offset);
+        ctx.rec.findings.push(g);
     }
-    // labels / labels-mask lengths.
-    if let (Some(l), Some(m)) = (get(22), get(23)) {
-        let len = |i: usize| rec.nodes.get(i).map(|n| n.value_range().len()).unwrap_or(0);
-        if len(l) != len(m) {
-            add(
-                Code::LabelsMaskLenMismatch,
-                Some(m),
-                format!(
-                    "labels-mask is {} bytes, labels {} bytes: the kernel wants equal lengths",
-                    len(m),
-                    len(l)
-                ),
-            );
+    for n in &j.notes {
+        let mut g = Finding::at(n.code, n.path.clone(), n.offset, n.why.to_string());
+        if n.present {
+            g.node = node_at(ctx.rec, msg.attrs.clone(), n.offset);
         }
+        ctx.rec.findings.push(g);
     }
-    ctx.rec.findings.extend(out);
+    let end = ctx.rec.findings.len();
+    for f in ctx.rec.findings.get_mut(start..end).unwrap_or(&mut []) {
+        f.kernel = Some(match f.code {
+            Code::KernelIpv6FilterInverted | Code::DeleteFlushesTable => KernelAction::Accepts,
+            c => j.action(f.offset, c, &f.path),
+        });
+    }
+    msg.findings = start..end;
+}
+
+/// Whether a decoder finding already reports what a kernel check refused.
+fn same_problem(decoder: Code, kernel: Code) -> bool {
+    decoder == kernel
+        || matches!(
+            (decoder, kernel),
+            (
+                Code::ValueTooShort | Code::BelowMinLen,
+                Code::ValueTooShort | Code::BelowMinLen
+            ) | (Code::AboveMaxLen, Code::AboveMaxLen)
+                | (Code::StringWithoutNul, Code::StringWithoutNul)
+        )
+}
+
+/// The node whose attribute header is at `offset`.
+fn node_at(rec: &Record, range: Range<usize>, offset: usize) -> Option<usize> {
+    let end = rec.nodes.len();
+    (range.start..end).find(|&i| {
+        rec.nodes
+            .get(i)
+            .is_some_and(|n| n.offset as usize == offset)
+    })
 }
 
 /// An address of the other family than nfgenmsg's.
@@ -1365,6 +1233,7 @@ pub fn node_path(rec: &Record, idx: usize) -> String {
 mod tests {
     use super::*;
     use crate::encode::MsgBuilder;
+    use crate::schema::ct;
 
     /// A CT GET of one entry, as `conntrack -G -p tcp -s 10.1.0.1 -d 10.1.0.2
     /// --sport 1234 --dport 80` sends it (trimmed to the original tuple).
@@ -1420,7 +1289,8 @@ mod tests {
 
     #[test]
     fn big_endian_capture_is_detected() {
-        let mut b = MsgBuilder::new(0x0101, 0x0005, 9, 0, &ct::CONNTRACK)
+        // A dump filtered by mark: no kernel-model findings either.
+        let mut b = MsgBuilder::new(0x0101, 0x0305, 9, 0, &ct::CONNTRACK)
             .with_order(Endian::Big)
             .nfgen(2, 0, 0);
         b.uint("mark", 7);

@@ -139,6 +139,8 @@ pub struct Exchange {
     pub answer_name: Option<String>,
     /// Whether any of its messages passed the run's filter.
     pub matched: bool,
+    /// The decoder's verdict on the request (`crate::verdict`).
+    pub verdict: Option<crate::verdict::Verdict>,
     dump: bool,
     ack: bool,
     intr: bool,
@@ -157,6 +159,29 @@ impl Exchange {
     /// Time from the first to the last message.
     pub fn duration(&self) -> Duration {
         self.last.saturating_sub(self.first)
+    }
+
+    /// The kernel's answer, as verdicts are compared with it (`None`: no request,
+    /// or an event).
+    pub fn answer(&self) -> Option<crate::verdict::Answer> {
+        use crate::verdict::Answer;
+        self.request.as_ref()?;
+        Some(match self.outcome {
+            Outcome::Ok => Answer::Ack,
+            Outcome::Reply | Outcome::Dump | Outcome::DumpIntr | Outcome::DumpCut => {
+                Answer::Replied
+            }
+            Outcome::Error(e) => Answer::Error(e.saturating_neg()),
+            Outcome::NoAnswer | Outcome::Batch => Answer::Silent,
+            Outcome::Open | Outcome::Unsolicited | Outcome::Event(_) => return None,
+        })
+    }
+
+    /// Whether the request's verdict agrees with the kernel's real answer.
+    pub fn verdict_agrees(&self) -> Option<bool> {
+        let v = self.verdict.as_ref()?;
+        let flags = self.request.as_ref()?.flags;
+        Some(crate::verdict::agrees(v, self.answer()?, flags))
     }
 }
 
@@ -191,6 +216,7 @@ impl Tracker {
             extack: None,
             answer_name: None,
             matched: false,
+            verdict: None,
             dump: false,
             ack: false,
             intr: false,
@@ -230,9 +256,9 @@ impl Tracker {
                 flags: msg.header.flags,
                 portid: msg.header.portid,
             });
-            if msg.header.portid != 0 {
-                ex.portid = Some(msg.header.portid);
-            }
+            // nlmsg_pid of a request is whatever the sender wrote (pyroute2 writes
+            // its process id); the kernel answers the socket's port id, which the
+            // first answer tells.
             let end = msg.offset.saturating_add(msg.header.len as usize);
             if let Some(bytes) = data
                 .get(msg.offset..end)
@@ -241,6 +267,7 @@ impl Tracker {
                 ex.request_bytes = Some(bytes.to_vec());
             }
             ex.tuple_key = tuple_key(rec, data, msg);
+            ex.verdict = msg.verdict.clone();
             if matches!(msg.kind, Kind::BatchBegin | Kind::BatchEnd) && !ex.ack {
                 ex.outcome = Outcome::Batch;
                 self.closed.insert(ex.id, ex);
@@ -662,6 +689,14 @@ pub fn write_text(out: &mut String, ex: &Exchange) {
         let d = ex.duration();
         let _ = write!(out, " in {}.{:03} ms", d.as_millis(), d.as_micros() % 1000);
     }
+    if let Some(v) = &ex.verdict {
+        let _ = write!(out, " | kernel: {v}");
+        match ex.verdict_agrees() {
+            Some(true) => out.push_str(" (agrees)"),
+            Some(false) => out.push_str(" (DISAGREES with the kernel's answer)"),
+            None => {}
+        }
+    }
     out.push('\n');
 }
 
@@ -719,6 +754,10 @@ impl Serialize for Exchange {
         }
         m.serialize_entry("replies", &self.replies)?;
         m.serialize_entry("duration_us", &(self.duration().as_micros() as u64))?;
+        if let Some(v) = &self.verdict {
+            m.serialize_entry("verdict", v)?;
+            m.serialize_entry("verdict_agrees", &self.verdict_agrees())?;
+        }
         if let Some(x) = &self.extack {
             let policy: serde_json::Map<String, serde_json::Value> = x
                 .policy

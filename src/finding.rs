@@ -127,8 +127,9 @@ codes! {
     NestTooDeep = "nest_too_deep", Error;
     /// A nest attribute without NLA_F_NESTED (kernels before 5.2 did not set it).
     NestWithoutFlag = "nest_without_flag", Info;
-    /// A scalar attribute with NLA_F_NESTED set.
-    ScalarWithNestedFlag = "scalar_with_nested_flag", Error;
+    /// A scalar attribute with NLA_F_NESTED set (ignored by the kernel's liberal
+    /// parse; the strict parse of CTA_FILTER refuses it: `strict_parse`).
+    ScalarWithNestedFlag = "scalar_with_nested_flag", Warning;
     /// NLA_F_NET_BYTEORDER set where the kernel never sets it.
     UnexpectedNetByteorder = "unexpected_net_byteorder", Warning;
     // ---- attributes: lengths ----
@@ -169,9 +170,78 @@ codes! {
     MissingMember = "missing_member", Error;
     /// An address attribute of the other family than nfgenmsg's.
     FamilyMismatch = "family_mismatch", Warning;
+    // ---- what the kernel's parse of a request refuses (crate::verdict) ----
+    /// An attribute the kernel needs for this request is missing (or hidden behind
+    /// a broken nla_len).
+    MissingAttr = "missing_attr", Error;
+    /// A tuple in a message whose nfgenmsg family is neither inet nor inet6
+    /// (-EOPNOTSUPP).
+    FamilyNotSupported = "family_not_supported", Error;
+    /// Filter flags select ports or icmp fields but not proto-num (-EINVAL).
+    FilterWithoutProto = "filter_without_proto", Error;
+    /// A zone given twice, or where the kernel takes none (-EINVAL).
+    ZoneConflict = "zone_conflict", Error;
+    /// NAT or tuple-master in an update of an existing entry (-EOPNOTSUPP).
+    NotOnUpdate = "not_on_update", Error;
+    /// A request type the kernel answers only as a dump (-EOPNOTSUPP).
+    DumpOnly = "dump_only", Error;
+    /// An expectation function (CTA_EXPECT_FN) the kernel does not know (-EINVAL).
+    UnknownExpectFn = "unknown_expect_fn", Error;
+    /// A nest attribute of 1-3 bytes (-ERANGE).
+    NestTooShort = "nest_too_short", Error;
+    /// A value above the kernel policy's maximum (-ERANGE).
+    ValueOutOfRange = "value_out_of_range", Error;
+    /// Bits outside the kernel policy's mask (-EINVAL).
+    ReservedBits = "reserved_bits", Error;
+    /// What the strict parse of a nest (CTA_FILTER) refuses: unknown types, inexact
+    /// lengths, NLA_F_NESTED where it does not belong or missing, trailing bytes (-EINVAL).
+    StrictParse = "strict_parse", Error;
+    /// An ICMP / ICMPv6 type the kernel cannot invert into a reply tuple (-EINVAL).
+    IcmpTypeWithoutInverse = "icmp_type_without_inverse", Error;
+    /// A status that changes a bit the kernel does not let change (-EBUSY).
+    StatusChangeRefused = "status_change_refused", Error;
+    /// A helper name no helper has (-EOPNOTSUPP).
+    UnknownHelper = "unknown_helper", Error;
+    /// A delete whose tuple the kernel cannot see (hidden behind a broken nla_len):
+    /// the kernel flushes the whole table instead.
+    DeleteFlushesTable = "delete_flushes_table", Warning;
+    /// An IPv6 CTA_FILTER on addresses: the 6.18 kernel's match is inverted
+    /// (`ctnetlink_filter_match_tuple` skips entries whose address is equal).
+    KernelIpv6FilterInverted = "kernel_ipv6_filter_inverted", Warning;
 }
 
 impl Code {
+    /// Whether only the kernel model (`crate::verdict`) reports this code: a check
+    /// the kernel's parse of a request makes, not a property of the bytes alone.
+    pub fn from_kernel_model(self) -> bool {
+        matches!(
+            self,
+            Code::MarkMaskWithoutMark
+                | Code::StatusMaskWithoutStatus
+                | Code::StatusMaskZero
+                | Code::CreateMissingAttr
+                | Code::TupleProtoMismatch
+                | Code::MissingMember
+                | Code::LabelsMaskLenMismatch
+                | Code::MissingAttr
+                | Code::FamilyNotSupported
+                | Code::FilterWithoutProto
+                | Code::ZoneConflict
+                | Code::NotOnUpdate
+                | Code::DumpOnly
+                | Code::UnknownExpectFn
+                | Code::NestTooShort
+                | Code::ValueOutOfRange
+                | Code::ReservedBits
+                | Code::StrictParse
+                | Code::IcmpTypeWithoutInverse
+                | Code::StatusChangeRefused
+                | Code::UnknownHelper
+                | Code::DeleteFlushesTable
+                | Code::KernelIpv6FilterInverted
+        )
+    }
+
     /// Looks a code up by its stable name.
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == name)
@@ -187,6 +257,36 @@ impl fmt::Display for Code {
 impl Serialize for Code {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
+    }
+}
+
+/// What the kernel does with one attribute of a request (attached to findings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum KernelAction {
+    /// It refuses the request because of it.
+    Rejects,
+    /// It skips the attribute (not in its policy, not parsed by this request).
+    IgnoresAttribute,
+    /// It stops walking the nest here and ignores the rest of it.
+    IgnoresRest,
+    /// It reads it (maybe with a warning) and goes on.
+    Accepts,
+    /// It never gets there: an earlier check already refused the request.
+    NotReached,
+}
+
+impl KernelAction {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KernelAction::Rejects => "rejects",
+            KernelAction::IgnoresAttribute => "ignores-attribute",
+            KernelAction::IgnoresRest => "ignores-rest",
+            KernelAction::Accepts => "accepts",
+            KernelAction::NotReached => "not-reached",
+        }
     }
 }
 
@@ -206,6 +306,10 @@ pub struct Finding {
     pub offset: usize,
     /// One line for humans.
     pub message: String,
+    /// In a request to the kernel: what the kernel does with the attribute
+    /// (`crate::verdict`); `None` elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<KernelAction>,
     /// Index of the attribute node the finding belongs to, for inline rendering.
     #[serde(skip)]
     pub node: Option<usize>,
@@ -220,6 +324,7 @@ impl Finding {
             path: String::new(),
             offset,
             message: message.into(),
+            kernel: None,
             node: None,
         }
     }
@@ -232,6 +337,7 @@ impl Finding {
             path,
             offset,
             message: message.into(),
+            kernel: None,
             node: None,
         }
     }
@@ -243,6 +349,10 @@ impl fmt::Display for Finding {
         if !self.path.is_empty() {
             write!(f, " at {}", self.path)?;
         }
-        write!(f, " (offset {}): {}", self.offset, self.message)
+        write!(f, " (offset {}): {}", self.offset, self.message)?;
+        if let Some(k) = self.kernel {
+            write!(f, " [kernel {}]", k.as_str())?;
+        }
+        Ok(())
     }
 }

@@ -30,6 +30,7 @@ pub mod render;
 pub mod run;
 pub mod schema;
 pub mod summary;
+pub mod verdict;
 pub mod wire;
 
 pub use decode::{Decoder, Options};

@@ -241,6 +241,9 @@ pub struct Message {
     pub payload: Range<usize>,
     /// This message's findings (indices into `Record::findings`).
     pub findings: Range<usize>,
+    /// What the kernel does with it (messages to the kernel of modelled
+    /// subsystems; [`crate::verdict`]).
+    pub verdict: Option<crate::verdict::Verdict>,
 }
 
 /// Everything decoded from one record.
@@ -256,6 +259,9 @@ pub struct Record {
     pub findings: Vec<Finding>,
     /// Findings about the record itself (not a message): indices into `findings`.
     pub record_findings: Vec<usize>,
+    /// A buffer sent to the kernel whose first nlmsghdr cannot be read: the
+    /// kernel drops it without an answer (`nfnetlink_rcv`).
+    pub verdict: Option<crate::verdict::Verdict>,
 }
 
 impl Record {
@@ -266,6 +272,7 @@ impl Record {
         self.nodes.clear();
         self.findings.clear();
         self.record_findings.clear();
+        self.verdict = None;
     }
 
     /// Direct children of the node range `range` (e.g. a message's `attrs`).

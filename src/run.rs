@@ -245,12 +245,18 @@ impl Runner {
             }
             Event::Notice { frame, finding } => {
                 self.counts.add(&finding);
-                self.notice(frame, &finding, out)
+                self.notice(frame, &finding, None, out)
             }
         }
     }
 
-    fn notice(&mut self, frame: Option<u64>, f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+    fn notice(
+        &mut self,
+        frame: Option<u64>,
+        f: &Finding,
+        verdict: Option<&crate::verdict::Verdict>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         if let Some(s) = self.summary.as_mut() {
             s.finding(f);
         }
@@ -258,8 +264,8 @@ impl Runner {
             return Ok(());
         }
         match self.cfg.format {
-            Format::Text => self.text.notice(out, frame, f),
-            Format::Json => self.json.notice(out, frame, f),
+            Format::Text => self.text.notice(out, frame, f, verdict),
+            Format::Json => self.json.notice(out, frame, f, verdict),
             Format::Conntrack => self.conntrack.notice(out, frame, f),
             Format::None => Ok(()),
         }
@@ -278,7 +284,7 @@ impl Runner {
         }
         for f in frame_findings {
             self.counts.add(f);
-            self.notice(Some(frame.number), f, out)?;
+            self.notice(Some(frame.number), f, None, out)?;
         }
         self.decoder
             .decode_record(data, frame.link.protocol, &mut self.rec);
@@ -295,7 +301,8 @@ impl Runner {
                 continue;
             };
             let f = f.clone();
-            self.notice(Some(frame.number), &f, out)?;
+            let v = self.rec.verdict.clone();
+            self.notice(Some(frame.number), &f, v.as_ref(), out)?;
         }
         for msg in &self.rec.messages {
             let pass =

@@ -25,6 +25,10 @@ pub struct Summary {
     findings: BTreeMap<(Severity, Code), u64>,
     dumps: Vec<(u64, String, u64, &'static str)>,
     more_dumps: u64,
+    /// Verdicts on requests: (outcome, errno name) -> count.
+    verdicts: BTreeMap<(&'static str, &'static str), u64>,
+    /// Exchanges whose verdict agrees / disagrees with the kernel's answer.
+    verdict_agree: [u64; 2],
     first: Option<(Duration, crate::capture::TsPrecision)>,
     last: Option<Duration>,
     name: String,
@@ -66,6 +70,12 @@ impl Summary {
         for f in findings {
             self.finding(f);
         }
+        if let Some(v) = &msg.verdict {
+            *self
+                .verdicts
+                .entry((v.kernel.as_str(), v.errno_name().unwrap_or("")))
+                .or_insert(0) += 1;
+        }
     }
 
     /// Counts a finding that belongs to no message.
@@ -76,6 +86,11 @@ impl Summary {
     /// Counts a closed exchange.
     pub fn exchange(&mut self, ex: &Exchange) {
         *self.outcomes.entry(ex.outcome.as_str()).or_insert(0) += 1;
+        match ex.verdict_agrees() {
+            Some(true) => self.verdict_agree[0] += 1,
+            Some(false) => self.verdict_agree[1] += 1,
+            None => {}
+        }
         if matches!(
             ex.outcome,
             Outcome::Dump | Outcome::DumpIntr | Outcome::DumpCut
@@ -143,6 +158,23 @@ impl Summary {
                 let _ = writeln!(o, "    {c:>8}  {k}");
             }
         }
+        if !self.verdicts.is_empty() {
+            let _ = writeln!(o, "  kernel verdicts on requests:");
+            for ((k, e), c) in &self.verdicts {
+                let _ = writeln!(
+                    o,
+                    "    {c:>8}  {k}{}{e}",
+                    if e.is_empty() { "" } else { " " }
+                );
+            }
+            let [a, d] = self.verdict_agree;
+            if a + d > 0 {
+                let _ = writeln!(
+                    o,
+                    "    verdicts against the kernel's answers in the capture: {a} agree, {d} disagree"
+                );
+            }
+        }
         if !self.errors.is_empty() {
             let _ = writeln!(o, "  errors by errno:");
             for (e, c) in &self.errors {
@@ -195,8 +227,16 @@ impl Summary {
             .iter()
             .map(|(f, n, e, out)| json!({"frame": f, "request": n, "entries": e, "outcome": out}))
             .collect();
+        let verdicts: Vec<_> = self
+            .verdicts
+            .iter()
+            .map(|((k, e), c)| json!({"kernel": k, "errno": if e.is_empty() { None } else { Some(*e) }, "count": c}))
+            .collect();
         json!({
             "summary": true,
+            "verdicts": verdicts,
+            "verdicts_agree": self.verdict_agree[0],
+            "verdicts_disagree": self.verdict_agree[1],
             "records": self.records,
             "messages": self.messages.values().flatten().sum::<u64>(),
             "duration_us": self.duration().as_micros() as u64,

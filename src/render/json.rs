@@ -56,12 +56,15 @@ impl JsonRenderer {
         out: &mut dyn Write,
         frame: Option<u64>,
         f: &Finding,
+        verdict: Option<&crate::verdict::Verdict>,
     ) -> io::Result<()> {
         #[derive(Serialize)]
         struct Notice<'a> {
             frame: Option<u64>,
             notice: bool,
             findings: [&'a Finding; 1],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            verdict: Option<&'a crate::verdict::Verdict>,
         }
         serde_json::to_writer(
             &mut *out,
@@ -69,6 +72,7 @@ impl JsonRenderer {
                 frame,
                 notice: true,
                 findings: [f],
+                verdict,
             },
         )
         .map_err(io::Error::other)?;
@@ -175,6 +179,9 @@ impl Serialize for MsgJson<'_> {
             "findings",
             rec.findings.get(msg.findings.clone()).unwrap_or(&[]),
         )?;
+        if let Some(v) = &msg.verdict {
+            m.serialize_entry("verdict", v)?;
+        }
         m.end()
     }
 }

@@ -121,6 +121,9 @@ impl TextRenderer {
             }
         }
         count_findings(rec.findings.get(msg.findings.clone()).unwrap_or(&[]), l);
+        if let Some(v) = &msg.verdict {
+            let _ = write!(l, " kernel: {v}");
+        }
         l.push('\n');
         out.write_all(l.as_bytes())?;
         if self.verbose {
@@ -203,6 +206,19 @@ impl TextRenderer {
             }
             _ => {}
         }
+        if let Some(v) = &msg.verdict {
+            let _ = write!(l, "         kernel: {}", v.kernel.verb());
+            if let Some(e) = v.errno_name() {
+                let _ = write!(l, " {e}");
+            }
+            if !v.path.is_empty() {
+                let _ = write!(l, " at {}", v.path);
+            }
+            if let Some(o) = v.offset {
+                let _ = write!(l, " (offset {o})");
+            }
+            let _ = writeln!(l, ": {} [{}]", v.reason, v.cite);
+        }
         if matches!(msg.body, Body::Raw | Body::Truncated) && !msg.payload.is_empty() {
             l.push_str("         payload ");
             let _ = write_hex(l, data.get(msg.payload.clone()).unwrap_or(&[]));
@@ -237,6 +253,7 @@ impl TextRenderer {
         out: &mut dyn Write,
         frame: Option<u64>,
         f: &Finding,
+        verdict: Option<&crate::verdict::Verdict>,
     ) -> io::Result<()> {
         let l = &mut self.line;
         l.clear();
@@ -246,7 +263,11 @@ impl TextRenderer {
             }
             None => l.push_str("     - "),
         }
-        let _ = writeln!(l, "! {f}");
+        let _ = write!(l, "! {f}");
+        if let Some(v) = verdict {
+            let _ = write!(l, " kernel: {v}");
+        }
+        l.push('\n');
         out.write_all(l.as_bytes())
     }
 }

@@ -12,6 +12,8 @@
 
 pub mod ct;
 pub mod enums;
+pub mod kernel;
+pub mod messages;
 pub mod netlink;
 
 /// Wire type of an attribute value.
