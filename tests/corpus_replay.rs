@@ -19,7 +19,7 @@ fn root() -> PathBuf {
 }
 
 /// Folders of corpus/ that are not fuzz targets.
-const NOT_TARGETS: &[&str] = &["captures"];
+const NOT_TARGETS: &[&str] = &["captures", "kernel"];
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = fs::read_dir(dir)

@@ -20,3 +20,5 @@ mod common;
 mod exchanges;
 #[path = "it/output.rs"]
 mod output;
+#[path = "it/verdicts.rs"]
+mod verdicts;

@@ -733,23 +733,275 @@ fn malformed_cases(set: &'static AttrSet) -> Vec<Bad> {
     out
 }
 
+fn bad_msg_with(rule: Code, what: &str, bytes: Vec<u8>, expect: &[Code]) -> Bad {
+    Bad {
+        rule,
+        case: Case::msg(format!("{}: {what}", rule.as_str()), bytes),
+        expect: expect.to_vec(),
+    }
+}
+
+// Whole requests for the kernel-model rules. Each is valid but for the one rule it
+// breaks, so that the rule's finding is the only one (or comes with the decoder's
+// own finding about the same bytes, which the expectations list).
+//
+// Layout of `create_tcp`: nlmsghdr 0..16, nfgenmsg 16..20, tuple-orig at 20 (52
+// bytes: tuple-ip 4+8+8, tuple-proto 4+8+8+8), tuple-reply at 72 (52), timeout at
+// 124 (8); the next attribute starts at 132.
+
+/// A complete IPv4 tuple: tcp/udp with ports, icmp with type, code 0 and id.
+fn tuple4(b: &mut MsgBuilder, name: &str, proto: u8, src: u32, dst: u32, a: u16, z: u16) {
+    b.nest(name).nest("tuple-ip");
+    b.uint("ip-v4-src", u64::from(src))
+        .uint("ip-v4-dst", u64::from(dst));
+    b.end()
+        .nest("tuple-proto")
+        .uint("proto-num", u64::from(proto));
+    if proto == 1 {
+        b.uint("proto-icmp-type", u64::from(a))
+            .uint("proto-icmp-code", 0)
+            .uint("proto-icmp-id", u64::from(z));
+    } else {
+        b.uint("proto-src-port", u64::from(a))
+            .uint("proto-dst-port", u64::from(z));
+    }
+    b.end().end();
+}
+
+/// A complete IPv6 tcp tuple (tuple-ip 4+20+20, tuple-proto 28: 76 bytes).
+fn tuple6(b: &mut MsgBuilder, name: &str) {
+    b.nest(name).nest("tuple-ip");
+    b.bytes("ip-v6-src", &std::net::Ipv6Addr::LOCALHOST.octets());
+    b.bytes("ip-v6-dst", &std::net::Ipv6Addr::LOCALHOST.octets());
+    b.end().nest("tuple-proto").uint("proto-num", 6);
+    b.uint("proto-src-port", 1000).uint("proto-dst-port", 80);
+    b.end().end();
+}
+
+const A1: u32 = 0x0a00_0001;
+const A2: u32 = 0x0a00_0002;
+
+/// CT NEW create of tcp 10.0.0.1:1000 -> 10.0.0.2:80 with a timeout, then `f`.
+fn create_tcp(f: impl FnOnce(&mut MsgBuilder)) -> Vec<u8> {
+    ct_msg(CT_NEW, F_REQUEST | F_ACK | F_CREATE | F_EXCL, |b| {
+        tuple4(b, "tuple-orig", 6, A1, A2, 1000, 80);
+        tuple4(b, "tuple-reply", 6, A2, A1, 80, 1000);
+        b.uint("timeout", 60);
+        f(b);
+    })
+}
+
+/// CT NEW update (no NLM_F_CREATE) of that entry by tuple-orig (at 20, 52 bytes),
+/// then `f` (from 72).
+fn update_tcp(f: impl FnOnce(&mut MsgBuilder)) -> Vec<u8> {
+    ct_msg(CT_NEW, F_REQUEST | F_ACK, |b| {
+        tuple4(b, "tuple-orig", 6, A1, A2, 1000, 80);
+        f(b);
+    })
+}
+
+fn case_create_missing_timeout() -> Vec<u8> {
+    ct_msg(CT_NEW, F_REQUEST | F_ACK | F_CREATE | F_EXCL, |b| {
+        tuple4(b, "tuple-orig", 6, A1, A2, 1000, 80);
+        tuple4(b, "tuple-reply", 6, A2, A1, 80, 1000);
+    })
+}
+
+fn case_proto_mismatch() -> Vec<u8> {
+    ct_msg(CT_NEW, F_REQUEST | F_ACK | F_CREATE | F_EXCL, |b| {
+        tuple4(b, "tuple-orig", 6, A1, A2, 1000, 80);
+        tuple4(b, "tuple-reply", 17, A2, A1, 80, 1000);
+        b.uint("timeout", 60);
+    })
+}
+
+fn case_labels_mask() -> Vec<u8> {
+    // labels at 72 (12 bytes), labels-mask at 84
+    update_tcp(|b| {
+        b.bytes("labels", &[1, 0, 0, 0, 0, 0, 0, 0]);
+        b.bytes("labels-mask", &[1, 0, 0, 0]);
+    })
+}
+
+fn case_nat_on_update() -> Vec<u8> {
+    update_tcp(|b| {
+        b.nest("nat-src").uint("nat-v4-minip", u64::from(A2)).end();
+    })
+}
+
+fn case_status_zero() -> Vec<u8> {
+    // status at 132
+    create_tcp(|b| {
+        b.uint("status", 0);
+    })
+}
+
+fn case_short_nest() -> Vec<u8> {
+    // tuple-orig at 20 with a 2-byte value
+    ct_msg(CT_GET, F_REQUEST | F_DUMP, |b| {
+        b.attr_raw(1 | NLA_F_NESTED, &[0, 0]);
+    })
+}
+
+fn case_delete_hidden_tuple() -> Vec<u8> {
+    // tuple-orig at 20 claims 8 bytes more than the message has
+    let mut m = ct_msg(0x0102, F_REQUEST | F_ACK, |b| {
+        tuple4(b, "tuple-orig", 6, A1, A2, 1000, 80);
+    });
+    m[20] += 8;
+    m
+}
+
+fn case_tuple_without_proto() -> Vec<u8> {
+    // tuple-orig at 20 holds tuple-ip only
+    ct_msg(CT_GET, F_REQUEST | F_ACK, |b| {
+        b.nest("tuple-orig").nest("tuple-ip");
+        b.uint("ip-v4-src", u64::from(A1))
+            .uint("ip-v4-dst", u64::from(A2));
+        b.end().end();
+    })
+}
+
+fn case_bridge_family() -> Vec<u8> {
+    let mut b = nf_msg(CT_GET, F_REQUEST | F_ACK, 7, &ct::CONNTRACK);
+    tuple4(&mut b, "tuple-orig", 6, A1, A2, 1000, 80);
+    msg_bytes(b)
+}
+
+fn case_zone_twice() -> Vec<u8> {
+    // zone at 20 (8 bytes), tuple-orig at 28: tuple-ip at 32, tuple-proto at 52,
+    // tuple-zone at 80
+    ct_msg(CT_GET, F_REQUEST | F_ACK, |b| {
+        b.uint("zone", 5);
+        b.nest("tuple-orig").nest("tuple-ip");
+        b.uint("ip-v4-src", u64::from(A1))
+            .uint("ip-v4-dst", u64::from(A2));
+        b.end().nest("tuple-proto").uint("proto-num", 6);
+        b.uint("proto-src-port", 1000).uint("proto-dst-port", 80);
+        b.end().uint("tuple-zone", 7).end();
+    })
+}
+
+fn case_icmp_no_inverse() -> Vec<u8> {
+    // tuple-proto at 44: proto-num at 48, proto-icmp-type at 56
+    ct_msg(CT_GET, F_REQUEST | F_ACK, |b| {
+        tuple4(b, "tuple-orig", 1, A1, A2, 3, 77);
+    })
+}
+
+fn case_tcp_state_10() -> Vec<u8> {
+    // protoinfo at 132, protoinfo-tcp at 136, tcp-state at 140
+    create_tcp(|b| {
+        b.nest("protoinfo")
+            .nest("protoinfo-tcp")
+            .uint("tcp-state", 10)
+            .end()
+            .end();
+    })
+}
+
+fn case_filter_ports_without_proto() -> Vec<u8> {
+    // tuple-orig at 20 (52), filter at 72
+    ct_msg(CT_GET, F_REQUEST | F_DUMP, |b| {
+        tuple4(b, "tuple-orig", 6, A1, A2, 1000, 80);
+        b.nest("filter").uint("orig-flags", 1 << 4).end();
+    })
+}
+
+fn case_filter_long_flags() -> Vec<u8> {
+    // filter at 20, orig-flags at 24 with 8 bytes
+    ct_msg(CT_GET, F_REQUEST | F_DUMP, |b| {
+        b.nest("filter")
+            .bytes("orig-flags", &[1, 0, 0, 0, 0, 0, 0, 0])
+            .end();
+    })
+}
+
+fn case_filter_v6_address() -> Vec<u8> {
+    // tuple-orig at 20 (76 bytes), filter at 96
+    let mut b = nf_msg(CT_GET, F_REQUEST | F_DUMP, 10, &ct::CONNTRACK);
+    tuple6(&mut b, "tuple-orig");
+    b.nest("filter").uint("orig-flags", 1).end();
+    msg_bytes(b)
+}
+
+fn case_empty_helper_name() -> Vec<u8> {
+    // help at 132, help-name at 136
+    create_tcp(|b| {
+        b.nest("help").string("help-name", "").end();
+    })
+}
+
+fn case_seqadj_one_member() -> Vec<u8> {
+    // seq-adj-orig at 132
+    create_tcp(|b| {
+        b.nest("seq-adj-orig").uint("correction-pos", 1000).end();
+    })
+}
+
+fn case_synproxy_two_members() -> Vec<u8> {
+    // synproxy at 132
+    create_tcp(|b| {
+        b.nest("synproxy").uint("isn", 1).uint("its", 2).end();
+    })
+}
+
+fn case_dying_without_dump() -> Vec<u8> {
+    ct_msg(0x0106, F_REQUEST | F_ACK, |_| {})
+}
+
+fn case_unknown_expect_fn() -> Vec<u8> {
+    // master at 20, tuple at 72, mask at 124, fn at 176
+    let mut b = nf_msg(
+        EXP_NEW,
+        F_REQUEST | F_ACK | F_CREATE | F_EXCL,
+        AF_INET,
+        &ct::EXPECT,
+    );
+    tuple4(&mut b, "master", 6, A1, A2, 1000, 21);
+    tuple4(&mut b, "tuple", 6, A2, A1, 20, 2000);
+    tuple4(&mut b, "mask", 6, 0xffff_ffff, 0xffff_ffff, 0, 0xffff);
+    b.string("fn", "nope");
+    msg_bytes(b)
+}
+
+fn case_exp_flag_bit3() -> Vec<u8> {
+    // flags at 20
+    let mut b = nf_msg(0x0201, F_REQUEST | F_DUMP, AF_INET, &ct::EXPECT);
+    b.uint("flags", 8);
+    msg_bytes(b)
+}
+
+/// A dump reply from the kernel of family inet whose tuple holds an IPv6 address
+/// (no request: no kernel-model finding).
+fn kernel_reply(set: &'static AttrSet, f: impl FnOnce(&mut MsgBuilder)) -> Vec<u8> {
+    let ty = if std::ptr::eq(set, &ct::EXPECT) {
+        EXP_NEW
+    } else {
+        CT_NEW
+    };
+    let mut b = nf_msg(ty, 0x2, AF_INET, set);
+    f(&mut b);
+    msg_bytes(b)
+}
+
 /// Rules checked on a whole message, for the set whose attributes they concern.
 fn message_level_cases(set: &'static AttrSet) -> Vec<Bad> {
-    let req = F_REQUEST | F_ACK;
+    use Code as C;
     let mut out = Vec::new();
     match set.name {
         "conntrack" => {
             let mut b = nf_msg(CT_GET, F_REQUEST | F_DUMP, AF_INET, &ct::CONNTRACK);
             b.uint("mark-mask", 0xff);
             out.push(bad_msg(
-                Code::MarkMaskWithoutMark,
+                C::MarkMaskWithoutMark,
                 "dump request with mark-mask 0xff, no mark",
                 msg_bytes(b),
             ));
             let mut b = nf_msg(CT_GET, F_REQUEST | F_DUMP, AF_INET, &ct::CONNTRACK);
             b.uint("status-mask", 8);
             out.push(bad_msg(
-                Code::StatusMaskWithoutStatus,
+                C::StatusMaskWithoutStatus,
                 "dump request with status-mask confirmed, no status",
                 msg_bytes(b),
             ));
@@ -757,90 +1009,167 @@ fn message_level_cases(set: &'static AttrSet) -> Vec<Bad> {
             b.uint("status", 8);
             b.uint("status-mask", 0);
             out.push(bad_msg(
-                Code::StatusMaskZero,
+                C::StatusMaskZero,
                 "dump request with status confirmed and status-mask 0",
                 msg_bytes(b),
             ));
-            let mut b = nf_msg(CT_NEW, req | F_CREATE | F_EXCL, AF_INET, &ct::CONNTRACK);
-            b.nest("tuple-orig").end();
-            b.nest("tuple-reply").end();
             out.push(bad_msg(
-                Code::CreateMissingAttr,
+                C::CreateMissingAttr,
                 "create request with both tuples but no timeout",
-                msg_bytes(b),
+                case_create_missing_timeout(),
             ));
-            let mut b = nf_msg(CT_NEW, req, AF_INET, &ct::CONNTRACK);
-            b.nest("tuple-orig")
-                .nest("tuple-proto")
-                .uint("proto-num", 6);
-            b.end().end();
-            b.nest("tuple-reply")
-                .nest("tuple-proto")
-                .uint("proto-num", 17);
-            b.end().end();
             out.push(bad_msg(
-                Code::TupleProtoMismatch,
-                "update request, tuple-orig tcp, tuple-reply udp",
-                msg_bytes(b),
+                C::TupleProtoMismatch,
+                "create request, tuple-orig tcp, tuple-reply udp",
+                case_proto_mismatch(),
             ));
-            let mut b = nf_msg(CT_NEW, req, AF_INET, &ct::CONNTRACK);
-            b.bytes("labels", &[1, 0, 0, 0, 0, 0, 0, 0]);
-            b.bytes("labels-mask", &[1, 0, 0, 0]);
             out.push(bad_msg(
-                Code::LabelsMaskLenMismatch,
+                C::LabelsMaskLenMismatch,
                 "update request, labels of 8 bytes, labels-mask of 4",
-                msg_bytes(b),
+                case_labels_mask(),
+            ));
+            out.push(bad_msg(
+                C::NotOnUpdate,
+                "update request with nat-src",
+                case_nat_on_update(),
+            ));
+            out.push(bad_msg(
+                C::StatusChangeRefused,
+                "create request with status 0",
+                case_status_zero(),
+            ));
+            out.push(bad_msg_with(
+                C::NestTooShort,
+                "dump request with a 2-byte tuple-orig",
+                case_short_nest(),
+                &[C::LeftoverBytes, C::NestTooShort],
+            ));
+            out.push(bad_msg_with(
+                C::DeleteFlushesTable,
+                "delete request whose tuple-orig claims 8 bytes more than there are",
+                case_delete_hidden_tuple(),
+                &[C::AttrLenPastEnd, C::DeleteFlushesTable],
+            ));
+            out.push(bad_msg(
+                C::DumpOnly,
+                "get-dying without NLM_F_DUMP",
+                case_dying_without_dump(),
+            ));
+        }
+        "tuple" => {
+            out.push(bad_msg(
+                C::MissingAttr,
+                "get request, tuple-orig without tuple-proto",
+                case_tuple_without_proto(),
+            ));
+            out.push(bad_msg(
+                C::FamilyNotSupported,
+                "get request of family bridge",
+                case_bridge_family(),
+            ));
+            out.push(bad_msg(
+                C::ZoneConflict,
+                "get request with zone 5 and a tuple-zone 7",
+                case_zone_twice(),
+            ));
+        }
+        "tuple-proto" => {
+            out.push(bad_msg(
+                C::IcmpTypeWithoutInverse,
+                "get request of an icmp tuple of type 3 (no inverse)",
+                case_icmp_no_inverse(),
             ));
         }
         "tuple-ip" => {
-            let mut b = nf_msg(CT_NEW, req, AF_INET, &ct::CONNTRACK);
-            b.nest("tuple-orig").nest("tuple-ip");
-            b.bytes("ip-v6-src", &std::net::Ipv6Addr::LOCALHOST.octets());
-            b.end().end();
             out.push(bad_msg(
-                Code::FamilyMismatch,
-                "ip-v6-src ::1 in a message of family inet",
-                msg_bytes(b),
+                C::FamilyMismatch,
+                "ip-v6-src ::1 in a dump reply of family inet",
+                kernel_reply(&ct::CONNTRACK, |b| {
+                    b.nest("tuple-orig").nest("tuple-ip");
+                    b.bytes("ip-v6-src", &std::net::Ipv6Addr::LOCALHOST.octets());
+                    b.end().end();
+                }),
             ));
         }
         "nat" => {
-            let mut b = nf_msg(CT_NEW, req, AF_INET, &ct::CONNTRACK);
-            b.nest("nat-src");
-            b.bytes("nat-v6-minip", &std::net::Ipv6Addr::LOCALHOST.octets());
-            b.end();
             out.push(bad_msg(
-                Code::FamilyMismatch,
-                "nat-src nat-v6-minip ::1 in a message of family inet",
-                msg_bytes(b),
+                C::FamilyMismatch,
+                "nat-src nat-v6-minip ::1 in a dump reply of family inet",
+                kernel_reply(&ct::CONNTRACK, |b| {
+                    b.nest("nat-src");
+                    b.bytes("nat-v6-minip", &std::net::Ipv6Addr::LOCALHOST.octets());
+                    b.end();
+                }),
+            ));
+        }
+        "protoinfo-tcp" => {
+            out.push(bad_msg_with(
+                C::ValueOutOfRange,
+                "create request with tcp-state 10",
+                case_tcp_state_10(),
+                &[C::EnumOutOfRange, C::ValueOutOfRange],
+            ));
+        }
+        "filter" => {
+            out.push(bad_msg(
+                C::FilterWithoutProto,
+                "dump filter on proto-src-port without proto-num",
+                case_filter_ports_without_proto(),
+            ));
+            out.push(bad_msg_with(
+                C::StrictParse,
+                "dump filter with orig-flags of 8 bytes",
+                case_filter_long_flags(),
+                &[C::ValueTooLong, C::StrictParse, C::MissingAttr],
+            ));
+            out.push(bad_msg(
+                C::KernelIpv6FilterInverted,
+                "IPv6 dump filter on ip-src",
+                case_filter_v6_address(),
+            ));
+        }
+        "help" => {
+            out.push(bad_msg(
+                C::UnknownHelper,
+                "create request with an empty help-name",
+                case_empty_helper_name(),
             ));
         }
         "seqadj" => {
-            let mut b = nf_msg(CT_NEW, req, AF_INET, &ct::CONNTRACK);
-            b.nest("seq-adj-orig").uint("correction-pos", 1000).end();
-            out.push(bad_msg(
-                Code::MissingMember,
-                "seq-adj-orig with correction-pos only",
-                msg_bytes(b),
+            out.push(bad_msg_with(
+                C::MissingMember,
+                "create request with seq-adj-orig of correction-pos only",
+                case_seqadj_one_member(),
+                &[C::MissingMember, C::MissingMember],
             ));
         }
         "synproxy" => {
-            let mut b = nf_msg(CT_NEW, req, AF_INET, &ct::CONNTRACK);
-            b.nest("synproxy").uint("isn", 1).uint("its", 2).end();
             out.push(bad_msg(
-                Code::MissingMember,
-                "synproxy without tsoff",
-                msg_bytes(b),
+                C::MissingMember,
+                "create request with synproxy without tsoff",
+                case_synproxy_two_members(),
             ));
         }
         "expect" => {
-            let mut b = nf_msg(EXP_NEW, req, AF_INET, &ct::EXPECT);
-            b.nest("tuple").nest("tuple-ip");
-            b.bytes("ip-v6-dst", &std::net::Ipv6Addr::LOCALHOST.octets());
-            b.end().end();
             out.push(bad_msg(
-                Code::FamilyMismatch,
-                "expectation tuple with ip-v6-dst ::1 in a message of family inet",
-                msg_bytes(b),
+                C::FamilyMismatch,
+                "expectation tuple with ip-v6-dst ::1 in a message of family inet from the kernel",
+                kernel_reply(&ct::EXPECT, |b| {
+                    b.nest("tuple").nest("tuple-ip");
+                    b.bytes("ip-v6-dst", &std::net::Ipv6Addr::LOCALHOST.octets());
+                    b.end().end();
+                }),
+            ));
+            out.push(bad_msg(
+                C::UnknownExpectFn,
+                "expectation create with fn \"nope\"",
+                case_unknown_expect_fn(),
+            ));
+            out.push(bad_msg_with(
+                C::ReservedBits,
+                "expectation dump with flags 0x8",
+                case_exp_flag_bit3(),
+                &[C::UnknownFlagBits, C::ReservedBits],
             ));
         }
         _ => {}
@@ -1221,10 +1550,6 @@ rule_tests! {
     rule_labels_len_not_multiple_of_4: LabelsLenNotMultipleOf4 => on_set("conntrack", FROM, |b| {
         b.bytes("labels", &[1, 0, 0, 0, 0, 0]);
     }), [(LabelsLenNotMultipleOf4, "labels", 0)];
-    rule_labels_mask_len_mismatch: LabelsMaskLenMismatch => decode_msg(&ct_msg(CT_NEW, F_REQUEST | F_ACK, |b| {
-        b.bytes("labels", &[1, 0, 0, 0, 0, 0, 0, 0]);
-        b.bytes("labels-mask", &[1, 0, 0, 0]);
-    })), [(LabelsMaskLenMismatch, "labels-mask", 32)];
 
     // ---- meaning ----
     rule_enum_out_of_range: EnumOutOfRange => on_set("protoinfo-tcp", FROM, |b| {
@@ -1245,24 +1570,69 @@ rule_tests! {
     rule_status_mask_zero: StatusMaskZero => decode_msg(&ct_msg(CT_GET, F_REQUEST | F_DUMP, |b| {
         b.uint("status", 8).uint("status-mask", 0);
     })), [(StatusMaskZero, "status-mask", 28)];
-    rule_create_missing_attr: CreateMissingAttr => decode_msg(&ct_msg(CT_NEW, F_REQUEST | F_ACK | F_CREATE | F_EXCL, |b| {
-        b.nest("tuple-orig").end();
-        b.nest("tuple-reply").end();
-    })), [(CreateMissingAttr, "", 0)];
-    rule_tuple_proto_mismatch: TupleProtoMismatch => decode_msg(&ct_msg(CT_NEW, F_REQUEST | F_ACK, |b| {
-        b.nest("tuple-orig").nest("tuple-proto").uint("proto-num", 6).end().end();
-        b.nest("tuple-reply").nest("tuple-proto").uint("proto-num", 17).end().end();
-    })), [(TupleProtoMismatch, "tuple-reply.tuple-proto.proto-num", 44)];
+    rule_create_missing_attr: CreateMissingAttr => decode_msg(&case_create_missing_timeout()),
+        [(CreateMissingAttr, "timeout", 0)];
+    rule_tuple_proto_mismatch: TupleProtoMismatch => decode_msg(&case_proto_mismatch()),
+        [(TupleProtoMismatch, "tuple-reply", 72)];
     rule_unknown_filter_flags: UnknownFilterFlags => on_set("filter", TO, |b| {
         b.uint("orig-flags", 1 << 12);
     }), [(UnknownFilterFlags, "orig-flags", 0)];
-    rule_missing_member: MissingMember => decode_msg(&ct_msg(CT_NEW, F_REQUEST | F_ACK, |b| {
-        b.nest("seq-adj-orig").uint("correction-pos", 1000).end();
-    })), [(MissingMember, "seq-adj-orig", 20)];
-    rule_family_mismatch: FamilyMismatch => decode_msg(&ct_msg(CT_NEW, F_REQUEST | F_ACK, |b| {
+    rule_missing_member: MissingMember => decode_msg(&case_seqadj_one_member()), [
+        (MissingMember, "seq-adj-orig.offset-before", 132),
+        (MissingMember, "seq-adj-orig.offset-after", 132),
+    ];
+    rule_missing_member_synproxy: MissingMember => decode_msg(&case_synproxy_two_members()),
+        [(MissingMember, "synproxy.tsoff", 132)];
+    rule_family_mismatch: FamilyMismatch => decode_msg(&kernel_reply(&ct::CONNTRACK, |b| {
         b.nest("tuple-orig").nest("tuple-ip");
         b.bytes("ip-v6-src", &std::net::Ipv6Addr::LOCALHOST.octets());
     })), [(FamilyMismatch, "tuple-orig.tuple-ip.ip-v6-src", 28)];
+    rule_labels_mask_len_mismatch: LabelsMaskLenMismatch => decode_msg(&case_labels_mask()),
+        [(LabelsMaskLenMismatch, "labels-mask", 84)];
+
+    // ---- what the kernel's parse of a request refuses ----
+    rule_missing_attr: MissingAttr => decode_msg(&case_tuple_without_proto()),
+        [(MissingAttr, "tuple-orig.tuple-proto", 20)];
+    rule_missing_attr_get_without_tuple: MissingAttr => decode_msg(&ct_msg(CT_GET, F_REQUEST | F_ACK, |b| {
+        b.uint("mark", 1);
+    })), [(MissingAttr, "tuple-orig", 0)];
+    rule_family_not_supported: FamilyNotSupported => decode_msg(&case_bridge_family()),
+        [(FamilyNotSupported, "tuple-orig", 20)];
+    rule_filter_without_proto: FilterWithoutProto => decode_msg(&case_filter_ports_without_proto()),
+        [(FilterWithoutProto, "tuple-orig", 20)];
+    rule_zone_conflict: ZoneConflict => decode_msg(&case_zone_twice()),
+        [(ZoneConflict, "tuple-orig.tuple-zone", 80)];
+    rule_not_on_update: NotOnUpdate => decode_msg(&case_nat_on_update()),
+        [(NotOnUpdate, "", 0)];
+    rule_dump_only: DumpOnly => decode_msg(&case_dying_without_dump()),
+        [(DumpOnly, "", 0)];
+    rule_unknown_expect_fn: UnknownExpectFn => decode_msg(&case_unknown_expect_fn()),
+        [(UnknownExpectFn, "fn", 176)];
+    rule_nest_too_short: NestTooShort => decode_msg(&case_short_nest()),
+        [(LeftoverBytes, "tuple-orig", 24), (NestTooShort, "tuple-orig", 20)];
+    rule_value_out_of_range: ValueOutOfRange => decode_msg(&case_tcp_state_10()), [
+        (EnumOutOfRange, "protoinfo.protoinfo-tcp.tcp-state", 140),
+        (ValueOutOfRange, "protoinfo.protoinfo-tcp.tcp-state", 140),
+    ];
+    rule_reserved_bits: ReservedBits => decode_msg(&case_exp_flag_bit3()),
+        [(UnknownFlagBits, "flags", 20), (ReservedBits, "flags", 20)];
+    // The kernel stops at the strict parse; the flags it would have read (ip-src)
+    // also want a tuple-orig, which the finding says the kernel never gets to.
+    rule_strict_parse: StrictParse => decode_msg(&case_filter_long_flags()), [
+        (ValueTooLong, "filter.orig-flags", 24),
+        (StrictParse, "filter.orig-flags", 24),
+        (MissingAttr, "tuple-orig", 0),
+    ];
+    rule_icmp_type_without_inverse: IcmpTypeWithoutInverse => decode_msg(&case_icmp_no_inverse()),
+        [(IcmpTypeWithoutInverse, "tuple-orig.tuple-proto.proto-icmp-type", 56)];
+    rule_status_change_refused: StatusChangeRefused => decode_msg(&case_status_zero()),
+        [(StatusChangeRefused, "status", 132)];
+    rule_unknown_helper: UnknownHelper => decode_msg(&case_empty_helper_name()),
+        [(UnknownHelper, "help.help-name", 136)];
+    rule_delete_flushes_table: DeleteFlushesTable => decode_msg(&case_delete_hidden_tuple()),
+        [(AttrLenPastEnd, "tuple-orig", 20), (DeleteFlushesTable, "tuple-orig", 20)];
+    rule_kernel_ipv6_filter_inverted: KernelIpv6FilterInverted => decode_msg(&case_filter_v6_address()),
+        [(KernelIpv6FilterInverted, "filter", 96)];
 }
 
 /// Codes of the capture container and link layer: the capture tests cover them.
@@ -1387,8 +1757,8 @@ fn spec_timestamp_is_a_nest_of_tstamp() {
     assert_eq!(rec.nodes[parent].value, Value::Nest);
     assert!(rec.uint(i).unwrap() > rec.uint(i - 1).unwrap());
     assert!(findings_under(&rec, parent).is_empty());
-    // built: decoded as a nest
-    let rec = decode_msg(&ct_msg(CT_NEW, F_REQUEST | F_ACK, |b| {
+    // built (a dump reply from the kernel): decoded as a nest
+    let rec = decode_msg(&kernel_reply(&ct::CONNTRACK, |b| {
         b.nest("timestamp").uint("start", 10).uint("stop", 20).end();
     }));
     let m = &rec.messages[0];
@@ -1426,6 +1796,9 @@ fn spec_filter_is_a_nest_with_host_order_flags() {
         let mut b = MsgBuilder::new(CT_GET, F_REQUEST | F_DUMP, 1, 0, &ct::CONNTRACK)
             .with_order(order)
             .nfgen(AF_INET, 0, 0);
+        // the tuples the flags select (the kernel wants them: ctnetlink_alloc_filter)
+        tuple4(&mut b, "tuple-orig", 6, A1, A2, 1000, 80);
+        tuple4(&mut b, "tuple-reply", 6, A2, A1, 80, 1000);
         b.nest("filter")
             .uint("orig-flags", 0x9)
             .uint("reply-flags", 0x3)

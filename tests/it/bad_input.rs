@@ -180,10 +180,11 @@ fn error_shorter_than_code() {
     );
 }
 
-/// An attribute whose nla_len is below the 4-byte header.
+/// An attribute whose nla_len is below the 4-byte header (in a dump, which needs no
+/// attribute: no kernel-model finding besides).
 #[test]
 fn attr_len_below_header() {
-    let mut b = MsgBuilder::new(0x0101, 0x0005, 7, 0, &ct::CONNTRACK).nfgen(2, 0, 0);
+    let mut b = MsgBuilder::new(0x0101, 0x0305, 7, 0, &ct::CONNTRACK).nfgen(2, 0, 0);
     b.raw(&[2, 0, 8, 0]); // nla_len 2, nla_type 8 (mark)
     let (code, out, _) = json_of(&pcap_netlink(12, &[&b.finish()]), "attr_len2.pcap");
     assert_eq!(code, 1);
@@ -193,10 +194,11 @@ fn attr_len_below_header() {
     );
 }
 
-/// An attribute that runs past its parent's end: its siblings before it decode.
+/// An attribute that runs past its parent's end: its siblings before it decode (a
+/// dump, which parses no tuple: no kernel-model finding besides).
 #[test]
 fn attr_past_parent_end() {
-    let mut b = MsgBuilder::new(0x0101, 0x0005, 7, 0, &ct::CONNTRACK).nfgen(2, 0, 0);
+    let mut b = MsgBuilder::new(0x0101, 0x0305, 7, 0, &ct::CONNTRACK).nfgen(2, 0, 0);
     b.nest("tuple-orig")
         .nest("tuple-ip")
         .uint("ip-v4-src", 0x0a00_0001);
