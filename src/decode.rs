@@ -6,10 +6,12 @@
 //! length arithmetic is checked or saturating; memory grows only with the record.
 
 use crate::finding::{Code, Finding, KernelAction};
-use crate::model::{Body, Direction, Echo, EventKind, Kind, Message, NfInfo, Node, Record, Value};
+use crate::model::{
+    Body, Direction, Echo, EventKind, Extack, Kind, Message, NfInfo, Node, Record, Value,
+};
 use crate::schema::enums::{self, FILTER_FLAGS};
 use crate::schema::messages::{self, Discriminator, Events};
-use crate::schema::{netlink, AttrDef, AttrSet, Display, Order, Type};
+use crate::schema::{netlink, AttrDef, AttrSet, Display, Order, Type, UNKNOWN_SET};
 use crate::verdict::{self, Judgement, Request};
 use crate::wire::{
     align4, plausible_messages, read_i32, read_uint, Endian, NfGenMsg, NlAttrHdr, NlMsgHdr,
@@ -371,6 +373,7 @@ fn decode_message(
         payload: payload_start..end,
         findings: 0..0,
         verdict: None,
+        extack: None,
     };
     match hdr.ty {
         nlmsg::NOOP => msg.kind = Kind::Noop,
@@ -435,6 +438,7 @@ fn decode_done(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
         let start = msg.payload.start + 4;
         let end = msg.payload.end;
         msg.attrs = walk_top(ctx, start, end, Some(&netlink::EXTACK));
+        msg.extack = Some(Box::new(resolve_extack(ctx.rec, ctx.data, msg, None)));
     }
 }
 
@@ -511,6 +515,7 @@ fn decode_error(ctx: &mut Ctx<'_, '_>, msg: &mut Message, protocol: u16) {
     if msg.header.flags & flags::ACK_TLVS != 0 && tlv_start < msg.payload.end {
         ctx.direction = Direction::FromKernel;
         msg.attrs = walk_top(ctx, tlv_start, msg.payload.end, Some(&netlink::EXTACK));
+        msg.extack = Some(Box::new(resolve_extack(ctx.rec, ctx.data, msg, None)));
     }
 }
 
@@ -844,12 +849,6 @@ fn walk(
         off = next;
     }
 }
-
-/// The set of attributes walked without a schema.
-pub static UNKNOWN_SET: AttrSet = AttrSet {
-    name: "unknown",
-    attrs: &[],
-};
 
 fn nest(
     ctx: &mut Ctx<'_, '_>,
@@ -1196,36 +1195,96 @@ fn check_family(
     }
 }
 
-/// The dotted kernel-name path of node `idx`: in pre-order the closest preceding
-/// node one level up is the parent.
-pub fn node_path(rec: &Record, idx: usize) -> String {
-    let Some(node) = rec.nodes.get(idx) else {
-        return String::new();
+/// Resolves the extended ACK of NLMSG_ERROR / NLMSG_DONE `msg`: the offset (from the
+/// start of the request's nlmsghdr) is looked up in the echoed request or, when the
+/// echo is capped, in `request` (a decoded copy of the captured request: the
+/// record, its bytes and the request's attribute range).
+pub fn resolve_extack(
+    rec: &Record,
+    data: &[u8],
+    msg: &Message,
+    request: Option<(&Record, Range<usize>)>,
+) -> Extack {
+    use crate::schema::paths;
+    let order = rec.order.unwrap_or(Endian::Little);
+    let top = |p: &crate::schema::AttrPath| {
+        p.nums()
+            .first()
+            .and_then(|&n| rec.find(msg.attrs.clone(), n))
     };
-    let mut chain: Vec<usize> = vec![idx];
-    let mut depth = node.depth;
-    let mut i = idx;
-    while depth > 0 && i > 0 {
-        i -= 1;
-        if rec.nodes.get(i).is_some_and(|n| n.depth + 1 == depth) {
-            chain.push(i);
-            depth -= 1;
+    let mut x = Extack::default();
+    if let Some(n) = top(&paths::EXTACK_MSG).and_then(|i| rec.nodes.get(i)) {
+        let b = n.bytes(data);
+        let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+        x.msg = Some(String::from_utf8_lossy(b.get(..end).unwrap_or(&[])).into_owned());
+    }
+    x.offset = top(&paths::EXTACK_OFFS).and_then(|i| rec.uint(i));
+    let miss_type = top(&paths::EXTACK_MISS_TYPE).and_then(|i| rec.uint(i));
+    let miss_nest = top(&paths::EXTACK_MISS_NEST).and_then(|i| rec.uint(i));
+    if let Some(p) = top(&paths::EXTACK_POLICY) {
+        for i in rec.children(rec.child_range(p)) {
+            let Some(n) = rec.nodes.get(i) else { continue };
+            let key = match n.def {
+                Some(d) => d.name.to_string(),
+                None => format!("attr-{}", n.num()),
+            };
+            let v = match rec.uint(i) {
+                Some(v) => match n.def.map(|d| d.display) {
+                    Some(Display::Enum(e)) => {
+                        e.name_of(v).map(str::to_string).unwrap_or(v.to_string())
+                    }
+                    _ => v.to_string(),
+                },
+                None => String::new(),
+            };
+            x.policy.push((key, v));
         }
     }
-    let mut s = String::new();
-    for (k, &i) in chain.iter().rev().enumerate() {
-        if k > 0 {
-            s.push('.');
+    let _ = order;
+    let (target, range, base): (&Record, Range<usize>, usize) = match (&msg.body, request) {
+        (Body::Error { echo: Some(e), .. }, _) if !e.capped && !e.attrs.is_empty() => {
+            (rec, e.attrs.clone(), e.offset)
         }
-        match rec.nodes.get(i) {
-            Some(Node { def: Some(d), .. }) => s.push_str(d.name),
-            Some(n) => {
-                let _ = write!(s, "attr-{}", n.num());
-            }
-            None => {}
+        (_, Some((r, range))) => (r, range, 0),
+        _ => (rec, 0..0, 0),
+    };
+    let find = |off: u64| {
+        let want = base.checked_add(usize::try_from(off).ok()?)?;
+        (range.start..range.end).find(|&i| {
+            target
+                .nodes
+                .get(i)
+                .is_some_and(|n| n.offset as usize == want)
+        })
+    };
+    if let Some(i) = x.offset.and_then(find) {
+        x.path = Some(target.path(i));
+        x.attr_type = target.nodes.get(i).and_then(|n| n.def).map(|d| d.ty.name());
+    }
+    x.missing_nest_offset = miss_nest;
+    if let Some(i) = miss_nest.and_then(find) {
+        x.missing_in = Some(target.path(i));
+        let set = target
+            .nodes
+            .get(i)
+            .and_then(|n| n.def)
+            .and_then(|d| d.nested());
+        if let (Some(t), Some(set)) = (miss_type, set) {
+            x.missing = u16::try_from(t)
+                .ok()
+                .and_then(|t| set.get(t))
+                .map(|d| d.name.to_string());
         }
     }
-    s
+    if x.missing.is_none() {
+        x.missing = miss_type.map(|t| format!("attr-{t}"));
+    }
+    x
+}
+
+/// The dotted kernel-name path of node `idx` ([`Record::path`]).
+pub fn node_path(rec: &Record, idx: usize) -> String {
+    rec.path(idx)
 }
 
 #[cfg(test)]
@@ -1265,6 +1324,16 @@ mod tests {
         rec
     }
 
+    /// The node at dotted kernel names `path` among the attributes of `m`.
+    fn named(rec: &Record, m: &Message, path: &str) -> usize {
+        let set = match &m.body {
+            Body::Nf(nf) => nf.set.unwrap(),
+            _ => &netlink::EXTACK,
+        };
+        let (nums, len) = crate::schema::resolve(set, path).unwrap();
+        rec.find_path(m.attrs.clone(), &nums[..len]).unwrap()
+    }
+
     #[test]
     fn get_one_entry() {
         let rec = decode(&GET_ONE);
@@ -1272,12 +1341,12 @@ mod tests {
         let m = &rec.messages[0];
         assert_eq!((m.kind, m.direction), (Kind::Request, Direction::ToKernel));
         assert!(rec.findings.is_empty(), "{:?}", rec.findings);
-        let src = rec.find_path(m.attrs.clone(), &[1, 1, 1]).unwrap();
+        let src = named(&rec, m, "tuple-orig.tuple-ip.ip-v4-src");
         assert_eq!(rec.uint(src), Some(0x0a01_0001));
         assert_eq!(rec.nodes[src].offset, 28);
-        let sport = rec.find_path(m.attrs.clone(), &[1, 2, 2]).unwrap();
+        let sport = named(&rec, m, "tuple-orig.tuple-proto.proto-src-port");
         assert_eq!(rec.uint(sport), Some(1234));
-        let dport = rec.find_path(m.attrs.clone(), &[1, 2, 3]).unwrap();
+        let dport = named(&rec, m, "tuple-orig.tuple-proto.proto-dst-port");
         assert_eq!(rec.uint(dport), Some(80));
         assert_eq!(
             node_path(&rec, dport),
@@ -1298,7 +1367,7 @@ mod tests {
         let rec = decode(&bytes);
         assert_eq!(rec.order, Some(Endian::Big));
         assert_eq!(rec.messages[0].header.ty, 0x0101);
-        let mark = rec.find(rec.messages[0].attrs.clone(), 8).unwrap();
+        let mark = named(&rec, &rec.messages[0], "mark");
         assert_eq!(rec.uint(mark), Some(7));
         let codes: Vec<Code> = rec.findings.iter().map(|f| f.code).collect();
         assert_eq!(codes, vec![Code::HostBigEndian]);
@@ -1319,9 +1388,7 @@ mod tests {
                 .nfgen(2, 0, 0);
             b.nest("filter").uint("orig-flags", 0x9).end();
             let rec = decode(&b.finish());
-            let f = rec
-                .find_path(rec.messages[0].attrs.clone(), &[25, 1])
-                .unwrap();
+            let f = named(&rec, &rec.messages[0], "filter.orig-flags");
             assert_eq!(rec.uint(f), Some(0x9), "{order:?}");
         }
     }
@@ -1366,7 +1433,7 @@ mod tests {
         assert_eq!(*error, -34);
         assert!(e.capped);
         assert_eq!((e.header.len, e.header.ty, e.header.seq), (140, 0x0100, 5));
-        let offs = rec.find(m.attrs.clone(), 2).unwrap();
+        let offs = named(&rec, m, "offs");
         assert_eq!(rec.uint(offs), Some(124));
         assert!(rec.findings.is_empty(), "{:?}", rec.findings);
     }

@@ -12,6 +12,7 @@
 use crate::finding::Finding;
 use crate::schema::{AttrDef, AttrSet};
 use crate::wire::{Endian, NfGenMsg, NlMsgHdr};
+use std::fmt::Write as _;
 use std::ops::Range;
 
 /// A decoded attribute value (its bytes stay in the record).
@@ -244,6 +245,31 @@ pub struct Message {
     /// What the kernel does with it (messages to the kernel of modelled
     /// subsystems; [`crate::verdict`]).
     pub verdict: Option<crate::verdict::Verdict>,
+    /// An NLMSG_ERROR's or NLMSG_DONE's extended ACK, resolved against the echoed
+    /// request (`None` without TLVs; a capped echo leaves `path` empty: the
+    /// exchange tracker resolves it from the captured request).
+    pub extack: Option<Box<Extack>>,
+}
+
+/// An extended ACK, resolved against the request it answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extack {
+    /// NLMSGERR_ATTR_MSG.
+    pub msg: Option<String>,
+    /// NLMSGERR_ATTR_OFFS.
+    pub offset: Option<u64>,
+    /// Path of the attribute at `offset` in the request.
+    pub path: Option<String>,
+    /// Its type in our schema.
+    pub attr_type: Option<&'static str>,
+    /// NLMSGERR_ATTR_POLICY members, by name.
+    pub policy: Vec<(String, String)>,
+    /// NLMSGERR_ATTR_MISS_TYPE, named in the nest it is missing from when known.
+    pub missing: Option<String>,
+    /// Path of NLMSGERR_ATTR_MISS_NEST.
+    pub missing_in: Option<String>,
+    /// NLMSGERR_ATTR_MISS_NEST, the nest's offset in the request.
+    pub missing_nest_offset: Option<u64>,
 }
 
 /// Everything decoded from one record.
@@ -311,6 +337,38 @@ impl Record {
             range = self.child_range(idx);
         }
         found
+    }
+
+    /// The dotted kernel-name path of node `idx`: in pre-order the closest
+    /// preceding node one level up is the parent.
+    pub fn path(&self, idx: usize) -> String {
+        let Some(node) = self.nodes.get(idx) else {
+            return String::new();
+        };
+        let mut chain: Vec<usize> = vec![idx];
+        let mut depth = node.depth;
+        let mut i = idx;
+        while depth > 0 && i > 0 {
+            i -= 1;
+            if self.nodes.get(i).is_some_and(|n| n.depth + 1 == depth) {
+                chain.push(i);
+                depth -= 1;
+            }
+        }
+        let mut s = String::new();
+        for (k, &i) in chain.iter().rev().enumerate() {
+            if k > 0 {
+                s.push('.');
+            }
+            match self.nodes.get(i) {
+                Some(Node { def: Some(d), .. }) => s.push_str(d.name),
+                Some(n) => {
+                    let _ = write!(s, "attr-{}", n.num());
+                }
+                None => {}
+            }
+        }
+        s
     }
 
     /// The integer value of node `idx`, if it decoded as one.

@@ -15,6 +15,7 @@ pub mod enums;
 pub mod kernel;
 pub mod messages;
 pub mod netlink;
+pub mod paths;
 
 /// Wire type of an attribute value.
 #[derive(Debug, Clone, Copy)]
@@ -221,6 +222,64 @@ impl AttrSet {
     }
 }
 
+/// Deepest [`AttrPath`].
+pub const MAX_PATH: usize = 6;
+
+/// A path of kernel attribute names below a set (`protoinfo.protoinfo-tcp.tcp-state`
+/// below `conntrack`), resolved to attribute numbers once, on first use. Consumers
+/// of the decoded tree name attributes by these paths (see [`paths`]); only the
+/// schema knows their numbers.
+#[derive(Debug)]
+pub struct AttrPath {
+    root: &'static AttrSet,
+    names: &'static str,
+    nums: std::sync::OnceLock<([u16; MAX_PATH], usize)>,
+}
+
+impl AttrPath {
+    /// The path `names` (dot-separated kernel names) below `root`.
+    pub const fn new(root: &'static AttrSet, names: &'static str) -> AttrPath {
+        AttrPath {
+            root,
+            names,
+            nums: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The set the path starts in.
+    pub fn root(&self) -> &'static AttrSet {
+        self.root
+    }
+
+    /// The dotted names.
+    pub fn names(&self) -> &'static str {
+        self.names
+    }
+
+    /// The attribute numbers (empty when a name does not resolve: a test resolves
+    /// every path of [`paths`]).
+    pub fn nums(&self) -> &[u16] {
+        let (nums, len) = self
+            .nums
+            .get_or_init(|| resolve(self.root, self.names).unwrap_or(([0; MAX_PATH], 0)));
+        nums.get(..*len).unwrap_or(&[])
+    }
+}
+
+/// Resolves dotted kernel names below `root` to attribute numbers.
+pub fn resolve(root: &'static AttrSet, names: &str) -> Option<([u16; MAX_PATH], usize)> {
+    let mut out = [0u16; MAX_PATH];
+    let mut set = Some(root);
+    let mut n = 0;
+    for name in names.split('.') {
+        let def = set?.by_name(name)?;
+        *out.get_mut(n)? = def.num;
+        n += 1;
+        set = def.nested();
+    }
+    Some((out, n))
+}
+
 /// Every attribute set of the conntrack schema, in the order of the
 /// documentation. Fuzz targets and the per-set snapshot tests are generated from
 /// this list, so a new set cannot be forgotten.
@@ -257,3 +316,9 @@ pub fn set_by_name(name: &str) -> Option<&'static AttrSet> {
         .chain([&netlink::EXTACK, &netlink::POLICY])
         .find(|s| s.name == name)
 }
+
+/// The set of attributes walked without a schema (nests of unknown attributes).
+pub static UNKNOWN_SET: AttrSet = AttrSet {
+    name: "unknown",
+    attrs: &[],
+};
