@@ -22,13 +22,13 @@
 //!   [`Event::Notice`] and the next record is read. Only a container that cannot be
 //!   framed any more (cut file, malformed pcapng block, I/O error) ends the stream,
 //!   with exactly one notice; after that the reader returns `None` forever.
-//! - **Numbering**: [`Frame::number`] counts every record of the input file from 1,
+//! - **Numbering**: [`FrameMeta::number`] counts every record of the input file from 1,
 //!   as tshark does: classic pcap records; pcapng Enhanced, Simple and (obsolete)
 //!   Packet Blocks and systemd Journal Export Blocks. Skipped records are counted.
 //! - **Offsets**: findings made here carry in [`Finding::offset`] the byte offset in
 //!   the file of the record they concern (classic pcap: its 16-byte record header;
 //!   pcapng: its block), which is always known. A [`Frame`] also carries it as
-//!   [`Frame::offset`].
+//!   [`FrameMeta::offset`].
 
 use std::fmt;
 use std::io::{self, Read};
@@ -68,6 +68,7 @@ const PCAP_HEADER_LEN: usize = 24;
 const PCAP_RECORD_HEADER_LEN: usize = 16;
 
 const BLOCK_SHB: u32 = 0x0A0D_0D0A;
+#[cfg(test)]
 const BLOCK_IDB: u32 = 1;
 const BLOCK_PB: u32 = 2;
 const BLOCK_SPB: u32 = 3;
@@ -79,21 +80,25 @@ const BLOCK_HEADER_LEN: usize = 8;
 const EPB_FIXED_LEN: usize = 20;
 /// PB: interface (u16), drops (u16), timestamp high, low, captured len, original len.
 const PB_FIXED_LEN: usize = 20;
+/// Interfaces whose notices are remembered one by one (a record of a higher
+/// interface id shares the last slot).
+const MAX_INTERFACES: usize = 4096;
 /// SPB: original length.
 const SPB_FIXED_LEN: usize = 4;
 
 /// Timestamp precision of the interface that captured a record (for display).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub enum TsPrecision {
     /// Microseconds or coarser (classic pcap µs magic, pcapng `if_tsresol` up to 10^-6
     /// or 2^-19, pcapng default).
+    #[default]
     Micro,
     /// Finer than a microsecond (pcap ns magic, pcapng `if_tsresol` 10^-7.. or 2^-20..).
     Nano,
 }
 
 /// The parsed link-layer (cooked) header of a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct LinkHeader {
     /// Packet type: 4 (outgoing) on nlmon in practice; 6 / 7 are possible.
     pub pkttype: u16,
@@ -107,9 +112,10 @@ pub struct LinkHeader {
     pub header_len: usize,
 }
 
-/// One capture record holding netlink data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame<'a> {
+/// Where a record came from: its number, place, time and link header. One type for
+/// every consumer (the decoder's callers, the renderers, the tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct FrameMeta {
     /// 1-based record number within its input file, exactly as tshark numbers
     /// frames (every record counts, including skipped ones).
     pub number: u64,
@@ -131,6 +137,20 @@ pub struct Frame<'a> {
     pub orig_len: u32,
     /// The cooked header.
     pub link: LinkHeader,
+}
+
+impl fmt::Display for FrameMeta {
+    /// `frame N`, as tshark numbers records.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "frame {}", self.number)
+    }
+}
+
+/// One capture record holding netlink data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame<'a> {
+    /// Number, place, time and link header.
+    pub meta: FrameMeta,
     /// The netlink bytes after the cooked header.
     pub data: &'a [u8],
     /// Record-level findings (e.g. `record_truncated`); empty (not allocated) normally.
@@ -487,13 +507,53 @@ impl<R: Read> Input for ReaderInput<R> {
 // ---------------------------------------------------------------------------
 // The core, shared by both inputs.
 
-/// What we track per interface (one for classic pcap).
+/// An interface as the container describes it (classic pcap: its global header;
+/// pcapng: its Interface Description Block, kept by pcap-file).
+#[derive(Clone, Copy)]
 struct Iface {
     linktype: u32,
     snaplen: u32,
     precision: TsPrecision,
-    linktype_noticed: bool,
-    hatype_noticed: bool,
+}
+
+impl Iface {
+    fn of_pcap(header: &pcap_file::pcap::PcapHeader) -> Iface {
+        Iface {
+            linktype: u32::from(header.datalink),
+            snaplen: header.snaplen,
+            precision: match header.ts_resolution {
+                PcapTsResolution::MicroSecond => TsPrecision::Micro,
+                PcapTsResolution::NanoSecond => TsPrecision::Nano,
+            },
+        }
+    }
+
+    fn of_idb(
+        idb: &pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock<'_>,
+    ) -> Iface {
+        let resolution = idb.ts_resolution();
+        let micro = if resolution.is_bin() {
+            resolution.resolution() <= 19
+        } else {
+            resolution.resolution() <= 6
+        };
+        Iface {
+            linktype: u32::from(idb.linktype),
+            snaplen: idb.snaplen,
+            precision: if micro {
+                TsPrecision::Micro
+            } else {
+                TsPrecision::Nano
+            },
+        }
+    }
+}
+
+/// What we noticed per interface already (one notice each is enough).
+#[derive(Clone, Copy, Default)]
+struct Noticed {
+    linktype: bool,
+    hatype: bool,
 }
 
 enum Container {
@@ -503,7 +563,7 @@ enum Container {
 
 /// Per-record state, kept apart from the parser so both can be borrowed at once.
 struct Records {
-    ifaces: Vec<Iface>,
+    noticed: Vec<Noticed>,
     /// Number of the last record seen (0 before the first).
     number: u64,
     /// File offset of the first unconsumed byte.
@@ -517,16 +577,8 @@ struct Core {
 }
 
 /// A frame before its data is borrowed from the input buffer.
-struct FrameMeta {
-    number: u64,
-    offset: u64,
-    ts: Duration,
-    precision: TsPrecision,
-    linktype: u32,
-    interface: u32,
-    caplen: u32,
-    orig_len: u32,
-    link: LinkHeader,
+struct Pending {
+    meta: FrameMeta,
     /// Netlink bytes: relative to the parsed window, then to the input buffer.
     data: Range<usize>,
     findings: Vec<Finding>,
@@ -539,7 +591,7 @@ enum Step {
         frame: Option<u64>,
         finding: Finding,
     },
-    Frame(FrameMeta),
+    Frame(Pending),
 }
 
 /// Result of one parse attempt on the window.
@@ -556,7 +608,7 @@ enum Out {
         frame: Option<u64>,
         finding: Finding,
     },
-    Frame(FrameMeta),
+    Frame(Pending),
 }
 
 impl Out {
@@ -565,15 +617,7 @@ impl Out {
             Out::End => None,
             Out::Notice { frame, finding } => Some(Event::Notice { frame, finding }),
             Out::Frame(m) => Some(Event::Frame(Frame {
-                number: m.number,
-                offset: m.offset,
-                ts: m.ts,
-                precision: m.precision,
-                linktype: m.linktype,
-                interface: m.interface,
-                caplen: m.caplen,
-                orig_len: m.orig_len,
-                link: m.link,
+                meta: m.meta,
                 data: buffer.get(m.data).unwrap_or(&[]),
                 findings: m.findings,
             })),
@@ -582,7 +626,7 @@ impl Out {
 }
 
 enum Opened {
-    Ready(Container, Vec<Iface>, usize),
+    Ready(Container, usize),
     Incomplete,
     Failed(CaptureError),
 }
@@ -628,12 +672,12 @@ impl Core {
                 Format::PcapNg => Self::open_pcapng(window),
             };
             match opened {
-                Opened::Ready(container, ifaces, consumed) => {
+                Opened::Ready(container, consumed) => {
                     input.consume(consumed);
                     let core = Core {
                         container,
                         records: Records {
-                            ifaces,
+                            noticed: Vec::new(),
                             number: 0,
                             offset: consumed as u64,
                         },
@@ -697,19 +741,8 @@ impl Core {
     fn open_pcap(window: &[u8]) -> Opened {
         match PcapParser::new(window) {
             Ok((rem, parser)) => {
-                let header = parser.header();
-                let iface = Iface {
-                    linktype: u32::from(header.datalink),
-                    snaplen: header.snaplen,
-                    precision: match header.ts_resolution {
-                        PcapTsResolution::MicroSecond => TsPrecision::Micro,
-                        PcapTsResolution::NanoSecond => TsPrecision::Nano,
-                    },
-                    linktype_noticed: false,
-                    hatype_noticed: false,
-                };
                 let consumed = window.len().saturating_sub(rem.len());
-                Opened::Ready(Container::Pcap(parser), vec![iface], consumed)
+                Opened::Ready(Container::Pcap(parser), consumed)
             }
             Err(PcapParseError::IncompleteBuffer(..)) => Opened::Incomplete,
             Err(e) => Opened::Failed(CaptureError::new(
@@ -723,7 +756,7 @@ impl Core {
         match PcapNgParser::new(window) {
             Ok((rem, parser)) => {
                 let consumed = window.len().saturating_sub(rem.len());
-                Opened::Ready(Container::PcapNg(parser), Vec::new(), consumed)
+                Opened::Ready(Container::PcapNg(parser), consumed)
             }
             Err(PcapNgParseError::IncompleteBuffer(..)) => Opened::Incomplete,
             Err(e) => Opened::Failed(CaptureError::new(
@@ -845,6 +878,7 @@ impl Core {
         match &mut self.container {
             Container::Pcap(parser) => {
                 let resolution = parser.header().ts_resolution;
+                let iface = Iface::of_pcap(&parser.header());
                 match parser.next_raw_packet(window) {
                     Ok((rem, packet)) => {
                         let consumed = window.len().saturating_sub(rem.len());
@@ -853,6 +887,7 @@ impl Core {
                             records.pcap_timestamp(packet.ts_sec, packet.ts_frac, resolution);
                         let step = records.record(
                             0,
+                            iface,
                             ts,
                             packet.orig_len,
                             &packet.data,
@@ -1042,29 +1077,7 @@ impl Records {
     fn block(&mut self, block_type: u32, body: &[u8], state: &PcapNgState) -> Step {
         match block_type {
             BLOCK_SHB => {
-                self.ifaces.clear();
-                Step::Skip
-            }
-            BLOCK_IDB => {
-                if let Some(idb) = state.interfaces().last() {
-                    let resolution = idb.ts_resolution();
-                    let micro = if resolution.is_bin() {
-                        resolution.resolution() <= 19
-                    } else {
-                        resolution.resolution() <= 6
-                    };
-                    self.ifaces.push(Iface {
-                        linktype: u32::from(idb.linktype),
-                        snaplen: idb.snaplen,
-                        precision: if micro {
-                            TsPrecision::Micro
-                        } else {
-                            TsPrecision::Nano
-                        },
-                        linktype_noticed: false,
-                        hatype_noticed: false,
-                    });
-                }
+                self.noticed.clear();
                 Step::Skip
             }
             BLOCK_EPB | BLOCK_PB => {
@@ -1133,15 +1146,19 @@ impl Records {
                 ),
             );
         };
-        if usize::try_from(iface).map_or(true, |i| i >= self.ifaces.len()) {
+        let Some(info) = usize::try_from(iface)
+            .ok()
+            .and_then(|i| state.interfaces().get(i))
+            .map(Iface::of_idb)
+        else {
             return self.notice(
                 Code::UnknownInterface,
                 format!(
                     "{name} refers to interface {iface}, but its section describes {}",
-                    self.ifaces.len()
+                    state.interfaces().len()
                 ),
             );
-        }
+        };
         let (ts, ts_finding) = match state.decode_timestamp(iface, ts_high, ts_low) {
             Ok(ts) => (ts, None),
             Err(err) => (
@@ -1154,14 +1171,14 @@ impl Records {
             ),
         };
         let data_at = BLOCK_HEADER_LEN + fixed_len;
-        self.record(iface, ts, orig_len, data, data_at, ts_finding)
+        self.record(iface, info, ts, orig_len, data, data_at, ts_finding)
     }
 
     /// Simple Packet Block: interface 0, no timestamp, captured length implied by
     /// the original length, the interface's snaplen and the block's size.
     fn simple_packet_block(&mut self, body: &[u8], state: &PcapNgState) -> Step {
         let e = nom_endianness(state.endianness());
-        let Some(snaplen) = self.ifaces.first().map(|i| i.snaplen) else {
+        let Some(info) = state.interfaces().first().map(Iface::of_idb) else {
             return self.notice(
                 Code::UnknownInterface,
                 "simple packet block in a section without interfaces".to_string(),
@@ -1178,12 +1195,13 @@ impl Records {
             );
         };
         let mut caplen = usize::try_from(orig_len).unwrap_or(usize::MAX);
-        if snaplen != 0 {
-            caplen = caplen.min(usize::try_from(snaplen).unwrap_or(usize::MAX));
+        if info.snaplen != 0 {
+            caplen = caplen.min(usize::try_from(info.snaplen).unwrap_or(usize::MAX));
         }
         let data = rest.get(..caplen).unwrap_or(rest);
         self.record(
             0,
+            info,
             Duration::ZERO,
             orig_len,
             data,
@@ -1195,9 +1213,11 @@ impl Records {
     /// A framed record of interface `iface` (known to exist for pcapng; index 0 for
     /// classic pcap): link type and cooked header checks, then the frame.
     /// `data_at` is where `data` starts in the parsed window.
+    #[allow(clippy::too_many_arguments)]
     fn record(
         &mut self,
         iface: u32,
+        info: Iface,
         ts: Duration,
         orig_len: u32,
         data: &[u8],
@@ -1206,14 +1226,14 @@ impl Records {
     ) -> Step {
         let number = self.number;
         let offset = self.offset;
-        let Some(info) = usize::try_from(iface)
-            .ok()
-            .and_then(|i| self.ifaces.get_mut(i))
-        else {
-            return self.notice(
-                Code::UnknownInterface,
-                format!("record refers to interface {iface}, which was never described"),
-            );
+        let i = usize::try_from(iface)
+            .unwrap_or(usize::MAX)
+            .min(MAX_INTERFACES);
+        if self.noticed.len() <= i {
+            self.noticed.resize(i + 1, Noticed::default());
+        }
+        let Some(noticed) = self.noticed.get_mut(i) else {
+            return Step::Skip;
         };
         let linktype = info.linktype;
         let precision = info.precision;
@@ -1222,10 +1242,10 @@ impl Records {
             linktype,
             LINKTYPE_NETLINK | LINKTYPE_LINUX_SLL | LINKTYPE_LINUX_SLL2
         ) {
-            if info.linktype_noticed {
+            if noticed.linktype {
                 return Step::Skip;
             }
-            info.linktype_noticed = true;
+            noticed.linktype = true;
             return self.notice(
                 Code::UnsupportedLinktype,
                 format!(
@@ -1249,10 +1269,10 @@ impl Records {
             );
         };
         if linktype != LINKTYPE_NETLINK && link.hatype != ARPHRD_NETLINK {
-            if info.hatype_noticed {
+            if noticed.hatype {
                 return Step::Skip;
             }
-            info.hatype_noticed = true;
+            noticed.hatype = true;
             return self.notice(
                 Code::NotNetlinkHatype,
                 format!(
@@ -1273,16 +1293,18 @@ impl Records {
         findings.extend(extra);
         let start = data_at.saturating_add(link.header_len);
         let end = data_at.saturating_add(data.len());
-        Step::Frame(FrameMeta {
-            number,
-            offset,
-            ts,
-            precision,
-            linktype,
-            interface: iface,
-            caplen,
-            orig_len,
-            link,
+        Step::Frame(Pending {
+            meta: FrameMeta {
+                number,
+                offset,
+                ts,
+                precision,
+                linktype,
+                interface: iface,
+                caplen,
+                orig_len,
+                link,
+            },
             data: start..end.max(start),
             findings,
         })
@@ -1305,15 +1327,7 @@ mod tests {
     #[derive(Debug, Clone, PartialEq, Eq)]
     enum Ev {
         Frame {
-            number: u64,
-            offset: u64,
-            ts: Duration,
-            precision: TsPrecision,
-            linktype: u32,
-            interface: u32,
-            caplen: u32,
-            orig_len: u32,
-            link: LinkHeader,
+            meta: FrameMeta,
             data: Vec<u8>,
             findings: Vec<Finding>,
         },
@@ -1327,9 +1341,8 @@ mod tests {
         fn frame(&self) -> (u64, &[u8], &LinkHeader, &[Finding]) {
             match self {
                 Ev::Frame {
-                    number,
+                    meta: FrameMeta { number, link, .. },
                     data,
-                    link,
                     findings,
                     ..
                 } => (*number, data, link, findings),
@@ -1344,7 +1357,7 @@ mod tests {
         }
         fn ts(&self) -> Duration {
             match self {
-                Ev::Frame { ts, .. } => *ts,
+                Ev::Frame { meta, .. } => meta.ts,
                 other => panic!("expected a frame, got {other:?}"),
             }
         }
@@ -1353,15 +1366,7 @@ mod tests {
     fn own(e: Event<'_>) -> Ev {
         match e {
             Event::Frame(f) => Ev::Frame {
-                number: f.number,
-                offset: f.offset,
-                ts: f.ts,
-                precision: f.precision,
-                linktype: f.linktype,
-                interface: f.interface,
-                caplen: f.caplen,
-                orig_len: f.orig_len,
-                link: f.link,
+                meta: f.meta,
                 data: f.data.to_vec(),
                 findings: f.findings,
             },
@@ -1666,14 +1671,18 @@ mod tests {
                 let mut summary = Vec::new();
                 for (i, e) in ev.iter().enumerate() {
                     let Ev::Frame {
-                        number,
-                        offset,
-                        precision,
-                        linktype,
-                        interface,
-                        caplen,
-                        orig_len,
-                        link,
+                        meta:
+                            FrameMeta {
+                                number,
+                                offset,
+                                precision,
+                                linktype,
+                                interface,
+                                caplen,
+                                orig_len,
+                                link,
+                                ..
+                            },
                         data,
                         findings,
                         ..
@@ -2018,10 +2027,14 @@ mod tests {
         assert_eq!(ev[2].ts(), Duration::from_millis(5500));
         assert_eq!(ev[3].ts(), Duration::new(1_700_000_000, 123_456_000));
         let Ev::Frame {
-            precision,
-            linktype,
-            interface,
-            link,
+            meta:
+                FrameMeta {
+                    precision,
+                    linktype,
+                    interface,
+                    link,
+                    ..
+                },
             data,
             ..
         } = &ev[1]
@@ -2035,9 +2048,13 @@ mod tests {
         assert_eq!((link.header_len, link.ifindex), (20, Some(2)));
         assert_eq!(*data, nlmsg_done(2));
         let Ev::Frame {
-            precision,
-            linktype,
-            offset,
+            meta:
+                FrameMeta {
+                    precision,
+                    linktype,
+                    offset,
+                    ..
+                },
             ..
         } = &ev[0]
         else {
@@ -2125,10 +2142,14 @@ mod tests {
             .spb(36, &r);
         let ev = events(&ng.bytes);
         let Ev::Frame {
-            ts,
-            interface,
+            meta:
+                FrameMeta {
+                    ts,
+                    interface,
+                    precision,
+                    ..
+                },
             data,
-            precision,
             ..
         } = &ev[0]
         else {
@@ -2327,8 +2348,7 @@ mod tests {
             assert_eq!(ev.len(), count, "{name}");
             for (i, e) in ev.iter().enumerate() {
                 let Ev::Frame {
-                    number,
-                    link,
+                    meta: FrameMeta { number, link, .. },
                     findings,
                     data,
                     ..
