@@ -8,7 +8,7 @@ mod cli;
 
 use clap::Parser;
 use cli::{Cli, EndianArg, FormatArg};
-use nfct_decode::filter::Filter;
+use nfct_decode::filter::{Filter, Names};
 use nfct_decode::render::conntrack::{CtOutput, LabelMap};
 use nfct_decode::run::{Config, Format, RunError, Runner};
 use nfct_decode::wire::Endian;
@@ -21,6 +21,42 @@ use std::time::{Duration, Instant};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let mut runner = match setup(&cli) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("nfct-decode: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let fatal = match run_files(&cli, &mut runner, &mut out) {
+        Ok(fatal) => fatal,
+        Err(e) => return output_error(&e),
+    };
+    if let Err(e) = runner.finish(&mut out).and_then(|()| out.flush()) {
+        return output_error(&e);
+    }
+    if fatal {
+        ExitCode::from(2)
+    } else if runner.counts.of(Severity::Error) > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// A closed pipe ends quietly with status 0; other output errors with status 2.
+fn output_error(e: &io::Error) -> ExitCode {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("nfct-decode: writing output: {e}");
+    ExitCode::from(2)
+}
+
+/// The runner the arguments ask for (settings, filter, label names); the error is
+/// one line naming the option.
+fn setup(cli: &Cli) -> Result<Runner, String> {
     let cfg = Config {
         format: match cli.format {
             FormatArg::Text => Format::Text,
@@ -38,58 +74,59 @@ fn main() -> ExitCode {
         max_messages: cli.count,
         exchanges: cli.exchanges,
         summary: cli.summary,
-        ct_output: match cli.ct_output.parse::<CtOutput>() {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("nfct-decode: --ct-output: {e}");
-                return ExitCode::from(2);
-            }
-        },
+        ct_output: cli
+            .ct_output
+            .parse::<CtOutput>()
+            .map_err(|e| format!("--ct-output: {e}"))?,
         replies_only: cli.replies_only,
     };
     let labels = match &cli.labels {
-        Some(p) => match std::fs::read_to_string(p) {
-            Ok(t) => Some(LabelMap::parse(&t)),
-            Err(e) => {
-                eprintln!("nfct-decode: --labels {}: {e}", p.display());
-                return ExitCode::from(2);
-            }
-        },
+        Some(p) => Some(LabelMap::parse(
+            &std::fs::read_to_string(p).map_err(|e| format!("--labels {}: {e}", p.display()))?,
+        )),
         None => None,
+    };
+    let names = Names {
+        labels: labels.clone().unwrap_or_default(),
     };
     let mut filter = Filter::new();
     for f in &cli.filters {
-        if let Err(e) = filter.add(f) {
-            eprintln!("nfct-decode: --filter {f:?}: {e}");
-            return ExitCode::from(2);
-        }
+        filter
+            .add_with(f, &names)
+            .map_err(|e| format!("--filter {f:?}: {e}"))?;
     }
-    let mut files = cli.files.clone();
-    if files.is_empty() {
-        files.push(PathBuf::from("-"));
-    }
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let mut runner = Runner::new(cfg).with_filter(filter).with_labels(labels);
-    let mut fatal = false;
+    Ok(Runner::new(cfg).with_filter(filter).with_labels(labels))
+}
+
+/// Decodes every input in turn (`-` or none: standard input). `Ok(true)` when one
+/// could not be read at all (reported on stderr, the others still decoded); `Err`
+/// when writing the output failed.
+fn run_files(cli: &Cli, runner: &mut Runner, out: &mut dyn Write) -> io::Result<bool> {
+    let stdin = [PathBuf::from("-")];
+    let files = if cli.files.is_empty() {
+        &stdin[..]
+    } else {
+        &cli.files[..]
+    };
     let show_progress = !cli.quiet && io::stderr().is_terminal();
-    for path in &files {
+    let mut fatal = false;
+    for path in files {
         if runner.finished() {
             break;
         }
         let name = path.display().to_string();
         let result = if name == "-" {
             let progress = Progress::new(&name, None, show_progress);
-            runner.run(ProgressReader::new(io::stdin().lock(), progress), &mut out)
+            runner.run(ProgressReader::new(io::stdin().lock(), progress), out)
         } else {
             match File::open(path) {
                 Ok(f) => {
                     let total = f.metadata().ok().map(|m| m.len());
                     let progress = Progress::new(&name, total, show_progress);
-                    runner.run(ProgressReader::new(f, progress), &mut out)
+                    runner.run(ProgressReader::new(f, progress), out)
                 }
                 Err(e) => {
-                    let _ = out.flush();
+                    out.flush()?;
                     eprintln!("nfct-decode: {name}: {e}");
                     fatal = true;
                     continue;
@@ -98,51 +135,15 @@ fn main() -> ExitCode {
         };
         match result {
             Ok(()) => {}
-            Err(RunError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-                return ExitCode::SUCCESS;
-            }
-            Err(RunError::Output(e)) => {
-                eprintln!("nfct-decode: writing output: {e}");
-                return ExitCode::from(2);
-            }
+            Err(RunError::Output(e)) => return Err(e),
             Err(RunError::Capture(e)) => {
-                let _ = out.flush();
+                out.flush()?;
                 eprintln!("nfct-decode: {name}: {e}");
                 fatal = true;
             }
         }
     }
-    if let Err(e) = out.flush() {
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            eprintln!("nfct-decode: writing output: {e}");
-            return ExitCode::from(2);
-        }
-        return ExitCode::SUCCESS;
-    }
-    let c = runner.counts;
-    let tail = match (runner.summary(), cfg.format) {
-        (Some(s), Format::Json) => format!("{}\n", s.to_json()),
-        (Some(s), _) => s.to_text(),
-        (None, Format::None) => format!(
-            "records={} messages={} errors={} warnings={} infos={}\n",
-            c.records,
-            c.messages,
-            c.of(Severity::Error),
-            c.of(Severity::Warning),
-            c.of(Severity::Info)
-        ),
-        (None, _) => String::new(),
-    };
-    if !tail.is_empty() && io::stdout().lock().write_all(tail.as_bytes()).is_err() {
-        return ExitCode::SUCCESS;
-    }
-    if fatal {
-        ExitCode::from(2)
-    } else if c.of(Severity::Error) > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Ok(fatal)
 }
 
 /// A progress line on stderr: bytes done (of the total when known) and the rate,

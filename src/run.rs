@@ -1,17 +1,19 @@
 //! The pipeline: capture events -> decoder -> renderer, with counters. The binary is
 //! a thin shell around [`Runner`]; fuzz targets and tests call the same code.
 
-use crate::capture::{self, CaptureError, CaptureReader, Event};
+use crate::capture::{self, CaptureError, CaptureReader, Event, FrameMeta};
 use crate::decode::{Decoder, Options};
-use crate::exchange::{self, Exchange, Tracker};
+use crate::exchange::{Exchange, Tracker};
 use crate::filter::Filter;
 use crate::finding::{Finding, Severity};
 use crate::model::Record;
 use crate::render::conntrack::{ConntrackRenderer, CtOutput, LabelMap};
 use crate::render::json::JsonRenderer;
 use crate::render::text::TextRenderer;
-use crate::render::FrameInfo;
+use crate::render::{NoneRenderer, Render};
 use crate::summary::Summary;
+use crate::verdict::Verdict;
+use crate::view::Msg;
 use std::fmt;
 use std::io::{self, Read, Write};
 
@@ -93,17 +95,21 @@ impl fmt::Display for RunError {
     }
 }
 
-impl std::error::Error for RunError {}
+impl std::error::Error for RunError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RunError::Capture(e) => Some(e),
+            RunError::Output(e) => Some(e),
+        }
+    }
+}
 
 /// Decodes captures and renders what it finds.
-#[derive(Debug)]
 pub struct Runner {
     cfg: Config,
     decoder: Decoder,
     rec: Record,
-    text: TextRenderer,
-    json: JsonRenderer,
-    conntrack: ConntrackRenderer,
+    render: Box<dyn Render>,
     /// What has been seen so far (over every input of the run).
     pub counts: Counts,
     done: bool,
@@ -111,26 +117,45 @@ pub struct Runner {
     tracker: Option<Tracker>,
     summary: Option<Summary>,
     printed: u64,
-    line: String,
+}
+
+impl fmt::Debug for Runner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runner")
+            .field("cfg", &self.cfg)
+            .field("counts", &self.counts)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The renderer of `cfg`'s format.
+fn renderer(cfg: &Config, labels: Option<LabelMap>) -> Box<dyn Render> {
+    match cfg.format {
+        Format::Text => Box::new(TextRenderer::new(cfg.verbose)),
+        Format::Json => Box::new(JsonRenderer::default()),
+        Format::None => Box::new(NoneRenderer),
+        Format::Conntrack => {
+            Box::new(ConntrackRenderer::new(cfg.ct_output, cfg.replies_only).with_labels(labels))
+        }
+    }
 }
 
 impl Runner {
     /// A runner with settings `cfg`.
     pub fn new(cfg: Config) -> Runner {
+        let decoder = Decoder::new(cfg.decode);
         Runner {
             cfg,
-            decoder: Decoder::new(cfg.decode),
+            decoder,
             rec: Record::default(),
-            text: TextRenderer::new(cfg.verbose),
-            json: JsonRenderer::default(),
-            conntrack: ConntrackRenderer::new(cfg.ct_output, cfg.replies_only),
+            render: renderer(&cfg, None),
             counts: Counts::default(),
             done: false,
             filter: Filter::new(),
-            tracker: (cfg.exchanges || cfg.summary).then(Tracker::new),
+            tracker: (cfg.exchanges || cfg.summary).then(|| Tracker::new(decoder)),
             summary: cfg.summary.then(Summary::new),
             printed: 0,
-            line: String::new(),
         }
     }
 
@@ -142,8 +167,7 @@ impl Runner {
 
     /// Conntrack format: label names for `labels=` (bit numbers without them).
     pub fn with_labels(mut self, labels: Option<LabelMap>) -> Runner {
-        self.conntrack =
-            ConntrackRenderer::new(self.cfg.ct_output, self.cfg.replies_only).with_labels(labels);
+        self.render = renderer(&self.cfg, labels);
         self
     }
 
@@ -159,6 +183,27 @@ impl Runner {
             t.finish();
         }
         self.flush_exchanges(out)
+    }
+
+    /// Ends the run: writes the summary (with `Config::summary`), or with
+    /// `--format none` the counters line `records=N messages=N errors=N ...`.
+    pub fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if let Some(s) = self.summary.as_ref() {
+            return self.render.summary(out, s);
+        }
+        if self.cfg.format == Format::None {
+            let c = &self.counts;
+            writeln!(
+                out,
+                "records={} messages={} errors={} warnings={} infos={}",
+                c.records,
+                c.messages,
+                c.of(Severity::Error),
+                c.of(Severity::Warning),
+                c.of(Severity::Info)
+            )?;
+        }
+        Ok(())
     }
 
     fn flush_exchanges(&mut self, out: &mut dyn Write) -> io::Result<()> {
@@ -179,23 +224,16 @@ impl Runner {
     }
 
     fn print_exchange(&mut self, ex: &Exchange, out: &mut dyn Write) -> io::Result<()> {
-        match self.cfg.format {
-            Format::Text | Format::Conntrack => {
-                self.line.clear();
-                exchange::write_text(&mut self.line, ex);
-                out.write_all(self.line.as_bytes())?;
-            }
-            Format::Json => {
-                serde_json::to_writer(&mut *out, ex).map_err(io::Error::other)?;
-                out.write_all(b"\n")?;
-            }
-            Format::None => {}
-        }
+        self.render.exchange(out, ex)?;
+        self.count_printed();
+        Ok(())
+    }
+
+    fn count_printed(&mut self) {
         self.printed += 1;
         if self.cfg.max_messages.is_some_and(|n| self.printed >= n) {
             self.done = true;
         }
-        Ok(())
     }
 
     /// Whether `max_messages` has been reached.
@@ -230,7 +268,7 @@ impl Runner {
     /// came in frame `frame`.
     pub fn run_record(
         &mut self,
-        frame: &FrameInfo,
+        frame: &FrameMeta,
         data: &[u8],
         out: &mut dyn Write,
     ) -> io::Result<()> {
@@ -239,10 +277,7 @@ impl Runner {
 
     fn event(&mut self, ev: Event<'_>, out: &mut dyn Write) -> io::Result<()> {
         match ev {
-            Event::Frame(frame) => {
-                let info = FrameInfo::of(&frame);
-                self.record(&info, frame.data, &frame.findings, out)
-            }
+            Event::Frame(frame) => self.record(&frame.meta, frame.data, &frame.findings, out),
             Event::Notice { frame, finding } => {
                 self.counts.add(&finding);
                 self.notice(frame, &finding, None, out)
@@ -254,7 +289,7 @@ impl Runner {
         &mut self,
         frame: Option<u64>,
         f: &Finding,
-        verdict: Option<&crate::verdict::Verdict>,
+        verdict: Option<&Verdict>,
         out: &mut dyn Write,
     ) -> io::Result<()> {
         if let Some(s) = self.summary.as_mut() {
@@ -263,17 +298,12 @@ impl Runner {
         if self.cfg.exchanges || !self.filter.is_empty() {
             return Ok(());
         }
-        match self.cfg.format {
-            Format::Text => self.text.notice(out, frame, f, verdict),
-            Format::Json => self.json.notice(out, frame, f, verdict),
-            Format::Conntrack => self.conntrack.notice(out, frame, f),
-            Format::None => Ok(()),
-        }
+        self.render.notice(out, frame, f, verdict)
     }
 
     fn record(
         &mut self,
-        frame: &FrameInfo,
+        frame: &FrameMeta,
         data: &[u8],
         frame_findings: &[Finding],
         out: &mut dyn Write,
@@ -291,49 +321,62 @@ impl Runner {
         for f in &self.rec.findings {
             self.counts.add(f);
         }
-        for k in 0..self.rec.record_findings.len() {
-            let Some(f) = self
-                .rec
-                .record_findings
-                .get(k)
-                .and_then(|&i| self.rec.findings.get(i))
-            else {
-                continue;
-            };
-            let f = f.clone();
-            let v = self.rec.verdict.clone();
-            self.notice(Some(frame.number), &f, v.as_ref(), out)?;
+        self.record_notices(frame.number, out)?;
+        let rec = std::mem::take(&mut self.rec);
+        let result = self.messages(frame, &rec, data, out);
+        self.rec = rec;
+        result?;
+        self.flush_exchanges(out)
+    }
+
+    /// The findings of the record that belong to no message (a verdict with them:
+    /// what the kernel does with the buffer).
+    fn record_notices(&mut self, frame: u64, out: &mut dyn Write) -> io::Result<()> {
+        if self.rec.record_findings.is_empty() {
+            return Ok(());
         }
-        for msg in &self.rec.messages {
-            let pass =
-                self.filter.is_empty() || self.filter.matches(frame.number, &self.rec, data, msg);
+        let rec = std::mem::take(&mut self.rec);
+        let mut result = Ok(());
+        for f in rec
+            .record_findings
+            .iter()
+            .filter_map(|&i| rec.findings.get(i))
+        {
+            result = self.notice(Some(frame), f, rec.verdict.as_ref(), out);
+            if result.is_err() {
+                break;
+            }
+        }
+        self.rec = rec;
+        result
+    }
+
+    fn messages(
+        &mut self,
+        frame: &FrameMeta,
+        rec: &Record,
+        data: &[u8],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        for m in &rec.messages {
+            let msg = Msg::new(rec, data, m);
+            let pass = self.filter.is_empty() || self.filter.matches(frame.number, &msg);
             if let Some(t) = self.tracker.as_mut() {
-                t.observe(frame, data, &self.rec, msg, pass);
+                t.observe(frame, &msg, pass);
             }
             if !pass {
                 continue;
             }
             self.counts.messages += 1;
             if let Some(s) = self.summary.as_mut() {
-                s.message(
-                    msg,
-                    self.rec.findings.get(msg.findings.clone()).unwrap_or(&[]),
-                );
+                s.message(&msg);
             }
             if self.cfg.exchanges || self.done {
                 continue;
             }
-            match self.cfg.format {
-                Format::Text => self.text.message(out, frame, data, &self.rec, msg)?,
-                Format::Json => self.json.message(out, frame, data, &self.rec, msg)?,
-                Format::Conntrack => self.conntrack.message(out, frame, data, &self.rec, msg)?,
-                Format::None => {}
-            }
-            self.printed += 1;
-            if self.cfg.max_messages.is_some_and(|n| self.printed >= n) {
-                self.done = true;
-            }
+            self.render.message(out, frame, &msg)?;
+            self.count_printed();
         }
-        self.flush_exchanges(out)
+        Ok(())
     }
 }

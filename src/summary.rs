@@ -2,12 +2,12 @@
 //! events by kind, exchanges by outcome, errors by errno, findings by code and
 //! severity, dumps with their entry counts, capture duration.
 
+use crate::capture::FrameMeta;
 use crate::exchange::{Exchange, Outcome};
 use crate::finding::{Code, Finding, Severity};
-use crate::model::{Body, Direction, Message};
-use crate::render::{errno_of, fmt_utc, type_name, FrameInfo};
+use crate::model::{Body, Direction};
+use crate::view::{type_name, Msg};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 /// Most dumps listed one by one (the rest are counted).
@@ -41,7 +41,7 @@ impl Summary {
     }
 
     /// Counts a record.
-    pub fn record(&mut self, frame: &FrameInfo) {
+    pub fn record(&mut self, frame: &FrameMeta) {
         self.records += 1;
         if self.first.is_none() {
             self.first = Some((frame.ts, frame.precision));
@@ -50,7 +50,9 @@ impl Summary {
     }
 
     /// Counts a message.
-    pub fn message(&mut self, msg: &Message, findings: &[Finding]) {
+    pub fn message(&mut self, view: &Msg<'_>) {
+        let msg = view.message();
+        let findings = view.findings();
         self.name.clear();
         type_name(msg, &mut self.name);
         let from_kernel = msg.direction == Direction::FromKernel;
@@ -112,8 +114,7 @@ impl Summary {
         }
     }
 
-    /// (type name, direction, count) for every non-zero count, by name then direction.
-    fn by_type(&self) -> impl Iterator<Item = (&str, Direction, u64)> + '_ {
+    fn by_type_inner(&self) -> impl Iterator<Item = (&str, Direction, u64)> + '_ {
         self.messages.iter().flat_map(|(n, c)| {
             [(Direction::ToKernel, c[0]), (Direction::FromKernel, c[1])]
                 .into_iter()
@@ -122,132 +123,79 @@ impl Summary {
         })
     }
 
-    fn duration(&self) -> Duration {
+    fn duration_inner(&self) -> Duration {
         match (self.first, self.last) {
             (Some((a, _)), Some(b)) => b.saturating_sub(a),
             _ => Duration::ZERO,
         }
     }
 
-    /// The summary as text.
-    pub fn to_text(&self) -> String {
-        let mut o = String::new();
-        let _ = writeln!(o, "summary");
-        let total: u64 = self.messages.values().flatten().sum();
-        let _ = write!(o, "  records {}, messages {}", self.records, total);
-        if let (Some((a, p)), Some(b)) = (self.first, self.last) {
-            let d = self.duration();
-            o.push_str(", from ");
-            let _ = fmt_utc(&mut o, a, p);
-            o.push_str(" to ");
-            let _ = fmt_utc(&mut o, b, p);
-            let _ = write!(o, " ({}.{:06} s)", d.as_secs(), d.subsec_micros());
-        }
-        o.push('\n');
-        let _ = writeln!(o, "  messages by type and direction:");
-        for (name, dir, c) in self.by_type() {
-            let _ = writeln!(o, "    {c:>8}  {name} ({})", dir.as_str());
-        }
-        let _ = writeln!(o, "  messages by kind:");
-        for (k, c) in &self.kinds {
-            let _ = writeln!(o, "    {c:>8}  {k}");
-        }
-        if !self.outcomes.is_empty() {
-            let _ = writeln!(o, "  exchanges by outcome:");
-            for (k, c) in &self.outcomes {
-                let _ = writeln!(o, "    {c:>8}  {k}");
-            }
-        }
-        if !self.verdicts.is_empty() {
-            let _ = writeln!(o, "  kernel verdicts on requests:");
-            for ((k, e), c) in &self.verdicts {
-                let _ = writeln!(
-                    o,
-                    "    {c:>8}  {k}{}{e}",
-                    if e.is_empty() { "" } else { " " }
-                );
-            }
-            let [a, d] = self.verdict_agree;
-            if a + d > 0 {
-                let _ = writeln!(
-                    o,
-                    "    verdicts against the kernel's answers in the capture: {a} agree, {d} disagree"
-                );
-            }
-        }
-        if !self.errors.is_empty() {
-            let _ = writeln!(o, "  errors by errno:");
-            for (e, c) in &self.errors {
-                let (n, t) = errno_of(*e).unwrap_or(("?", "?"));
-                let _ = writeln!(o, "    {c:>8}  {e} {n} ({t})");
-            }
-        }
-        let _ = writeln!(o, "  findings by severity and code:");
-        if self.findings.is_empty() {
-            let _ = writeln!(o, "           none");
-        }
-        for ((s, code), c) in self.findings.iter().rev() {
-            let _ = writeln!(o, "    {c:>8}  {s} {code}");
-        }
-        if !self.dumps.is_empty() {
-            let _ = writeln!(o, "  dumps (first frame, request, entries, outcome):");
-            for (f, n, e, out) in &self.dumps {
-                let y = if *e == 1 { "y" } else { "ies" };
-                let _ = writeln!(o, "    {f:>8}  {n}: {e} entr{y}, {out}");
-            }
-            if self.more_dumps > 0 {
-                let _ = writeln!(o, "    ... and {} more dumps", self.more_dumps);
-            }
-        }
-        o
+    /// Records counted.
+    pub fn records(&self) -> u64 {
+        self.records
     }
 
-    /// The summary as one JSON object.
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::json;
-        let msgs: Vec<_> = self
-            .by_type()
-            .map(|(n, d, c)| json!({"name": n, "direction": d.as_str(), "count": c}))
-            .collect();
-        let errors: Vec<_> = self
-            .errors
-            .iter()
-            .map(|(e, c)| json!({"code": e, "name": errno_of(*e).map(|x| x.0), "count": c}))
-            .collect();
-        let findings: Vec<_> = self
-            .findings
-            .iter()
-            .rev()
-            .map(
-                |((s, code), c)| json!({"severity": s.as_str(), "code": code.as_str(), "count": c}),
-            )
-            .collect();
-        let dumps: Vec<_> = self
-            .dumps
-            .iter()
-            .map(|(f, n, e, out)| json!({"frame": f, "request": n, "entries": e, "outcome": out}))
-            .collect();
-        let verdicts: Vec<_> = self
-            .verdicts
-            .iter()
-            .map(|((k, e), c)| json!({"kernel": k, "errno": if e.is_empty() { None } else { Some(*e) }, "count": c}))
-            .collect();
-        json!({
-            "summary": true,
-            "verdicts": verdicts,
-            "verdicts_agree": self.verdict_agree[0],
-            "verdicts_disagree": self.verdict_agree[1],
-            "records": self.records,
-            "messages": self.messages.values().flatten().sum::<u64>(),
-            "duration_us": self.duration().as_micros() as u64,
-            "by_type": msgs,
-            "by_kind": self.kinds,
-            "exchanges": self.outcomes,
-            "errors": errors,
-            "findings": findings,
-            "dumps": dumps,
-            "more_dumps": self.more_dumps,
-        })
+    /// Messages counted.
+    pub fn messages(&self) -> u64 {
+        self.messages.values().flatten().sum()
+    }
+
+    /// Time of the first record (with its precision) and of the last.
+    pub fn span(&self) -> Option<(Duration, crate::capture::TsPrecision, Duration)> {
+        match (self.first, self.last) {
+            (Some((a, p)), Some(b)) => Some((a, p, b)),
+            _ => None,
+        }
+    }
+
+    /// Messages by kind name.
+    pub fn kinds(&self) -> &BTreeMap<&'static str, u64> {
+        &self.kinds
+    }
+
+    /// Exchanges by outcome name.
+    pub fn outcomes(&self) -> &BTreeMap<&'static str, u64> {
+        &self.outcomes
+    }
+
+    /// Errors (negative errno) with their counts.
+    pub fn errors(&self) -> &BTreeMap<i32, u64> {
+        &self.errors
+    }
+
+    /// Findings by severity and code.
+    pub fn findings(&self) -> &BTreeMap<(Severity, Code), u64> {
+        &self.findings
+    }
+
+    /// Verdicts by outcome and errno name (`""` for none).
+    pub fn verdicts(&self) -> &BTreeMap<(&'static str, &'static str), u64> {
+        &self.verdicts
+    }
+
+    /// Exchanges whose verdict agrees / disagrees with the kernel's answer.
+    pub fn verdict_agreement(&self) -> (u64, u64) {
+        (self.verdict_agree[0], self.verdict_agree[1])
+    }
+
+    /// Dumps listed one by one: (first frame, request name, entries, outcome).
+    pub fn dumps(&self) -> &[(u64, String, u64, &'static str)] {
+        &self.dumps
+    }
+
+    /// Dumps counted beyond [`MAX_LISTED_DUMPS`].
+    pub fn more_dumps(&self) -> u64 {
+        self.more_dumps
+    }
+
+    /// Capture duration (first to last record).
+    pub fn duration(&self) -> Duration {
+        self.duration_inner()
+    }
+
+    /// (type name, direction, count) for every non-zero count, by name then direction.
+    pub fn by_type(&self) -> impl Iterator<Item = (&str, Direction, u64)> + '_ {
+        self.by_type_inner()
     }
 }
 

@@ -19,13 +19,21 @@
 //! Messages that conntrack does not print (requests, acks, errors, NLMSG_DONE, other
 //! families) become one `# ...` comment line, or nothing with `replies_only`.
 
-use super::{civil_from_days, errno_of, label_bits, type_name, FrameInfo};
-use crate::model::{Body, Direction, Kind, Message, Record, Value};
+use super::{civil_from_days, Render};
+use crate::capture::FrameMeta;
+use crate::exchange::Exchange;
+use crate::finding::Finding;
+use crate::model::{Direction, Kind};
+use crate::schema::{paths, AttrPath};
+use crate::summary::Summary;
+use crate::verdict::Verdict;
+pub use crate::view::LabelMap;
+use crate::view::{errno_of, label_bits, Attr, Msg};
 use crate::wire::Endian;
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::ops::Range;
 use std::str::FromStr;
 
 /// conntrack's `-o` options (`xml` and `save` are not supported).
@@ -64,50 +72,6 @@ impl FromStr for CtOutput {
             }
         }
         Ok(o)
-    }
-}
-
-/// Connection label names by bit, as in conntrack's connlabel.conf
-/// (`/etc/xtables/connlabel.conf`: lines `BIT NAME`, `#` comments).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LabelMap {
-    names: Vec<(u32, String)>,
-}
-
-impl LabelMap {
-    /// Parses connlabel.conf text; lines that do not start with a bit number are
-    /// skipped, and the first name of a bit wins.
-    pub fn parse(text: &str) -> LabelMap {
-        let mut names: Vec<(u32, String)> = Vec::new();
-        for line in text.lines() {
-            let line = line.trim_start();
-            if line.starts_with('#') {
-                continue;
-            }
-            let mut words = line.split_whitespace();
-            let (Some(bit), Some(name)) = (words.next(), words.next()) else {
-                continue;
-            };
-            let bit = match bit.strip_prefix("0x").or_else(|| bit.strip_prefix("0X")) {
-                Some(h) => u32::from_str_radix(h, 16).ok(),
-                None => bit.parse::<u32>().ok(),
-            };
-            let Some(bit) = bit.filter(|b| *b < 128) else {
-                continue;
-            };
-            if !names.iter().any(|(b, _)| *b == bit) {
-                names.push((bit, name.to_string()));
-            }
-        }
-        LabelMap { names }
-    }
-
-    /// The name of label bit `bit`.
-    pub fn name(&self, bit: u32) -> Option<&str> {
-        self.names
-            .iter()
-            .find(|(b, _)| *b == bit)
-            .map(|(_, n)| n.as_str())
     }
 }
 
@@ -246,78 +210,46 @@ impl Default for Tuple {
     }
 }
 
-/// Reads attributes of one message.
-struct View<'a> {
-    rec: &'a Record,
-    data: &'a [u8],
-    order: Endian,
-}
-
-impl View<'_> {
-    fn find(&self, range: Range<usize>, path: &[u16]) -> Option<usize> {
-        self.rec.find_path(range, path)
-    }
-
-    fn uint(&self, range: Range<usize>, path: &[u16]) -> Option<u64> {
-        self.find(range, path).and_then(|i| self.rec.uint(i))
-    }
-
-    fn bytes(&self, idx: usize) -> &[u8] {
-        self.rec
-            .nodes
-            .get(idx)
-            .map(|n| n.bytes(self.data))
-            .unwrap_or(&[])
-    }
-
-    /// A string attribute up to its first NUL.
-    fn text(&self, range: Range<usize>, path: &[u16]) -> Option<String> {
-        let i = self.find(range, path)?;
-        let b = self.bytes(i);
-        let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-        Some(String::from_utf8_lossy(b.get(..end).unwrap_or(&[])).into_owned())
-    }
-
-    /// A big-endian u32 of raw bytes (attributes the schema keeps as binary).
-    fn raw_u32(&self, range: Range<usize>, num: u16) -> Option<u32> {
-        let i = self.find(range, &[num])?;
-        let b = self.bytes(i);
-        let a: [u8; 4] = b.get(..4)?.try_into().ok()?;
-        Some(u32::from_be_bytes(a))
-    }
-
-    fn tuple(&self, attrs: Range<usize>, num: u16, family: u8) -> Tuple {
-        let mut t = Tuple::default();
-        let Some(idx) = self.find(attrs, &[num]) else {
-            return t;
+impl Tuple {
+    /// The tuple nest `t` (CTA_TUPLE_*) of a message of layer-3 family `family`, as
+    /// libnetfilter_conntrack's parser fills it: what is absent stays zero.
+    fn of(t: Option<Attr<'_>>, family: u8) -> Tuple {
+        let mut out = Tuple::default();
+        let Some(t) = t.filter(Attr::is_nest) else {
+            return out;
         };
-        if !matches!(self.rec.nodes.get(idx).map(|n| n.value), Some(Value::Nest)) {
-            return t;
-        }
-        let r = self.rec.child_range(idx);
-        t.l3 = family;
-        for (k, n) in [1u16, 2].into_iter().enumerate() {
-            if let (Some(v), Some(slot)) = (self.uint(r.clone(), &[1, n]), t.v4.get_mut(k)) {
+        let uint = |p: &AttrPath| t.at(p).and_then(|a| a.uint());
+        out.l3 = family;
+        for (slot, p) in out
+            .v4
+            .iter_mut()
+            .zip([&paths::IP_V4_SRC, &paths::IP_V4_DST])
+        {
+            if let Some(v) = uint(p) {
                 *slot = Ipv4Addr::from(v as u32);
             }
         }
-        for (k, n) in [3u16, 4].into_iter().enumerate() {
-            let a = self
-                .find(r.clone(), &[1, n])
-                .and_then(|i| <[u8; 16]>::try_from(self.bytes(i).get(..16)?).ok());
-            if let (Some(a), Some(slot)) = (a, t.v6.get_mut(k)) {
+        for (slot, p) in out
+            .v6
+            .iter_mut()
+            .zip([&paths::IP_V6_SRC, &paths::IP_V6_DST])
+        {
+            let a = t
+                .at(p)
+                .and_then(|a| <[u8; 16]>::try_from(a.bytes().get(..16)?).ok());
+            if let Some(a) = a {
                 *slot = Ipv6Addr::from(a);
             }
         }
-        let p = |n: u16| self.uint(r.clone(), &[2, n]);
-        t.proto = p(1).unwrap_or(0) as u8;
-        t.l4src = p(2).unwrap_or(0) as u16;
-        t.l4dst = p(3).unwrap_or(0) as u16;
-        t.icmp_id = p(4).or(p(7)).unwrap_or(0) as u16;
-        t.icmp_type = p(5).or(p(8)).unwrap_or(0) as u8;
-        t.icmp_code = p(6).or(p(9)).unwrap_or(0) as u8;
-        t.zone = self.uint(r, &[3]);
-        t
+        out.proto = uint(&paths::PROTO_NUM).unwrap_or(0) as u8;
+        out.l4src = uint(&paths::SRC_PORT).unwrap_or(0) as u16;
+        out.l4dst = uint(&paths::DST_PORT).unwrap_or(0) as u16;
+        let either = |a: &AttrPath, b: &AttrPath| uint(a).or_else(|| uint(b)).unwrap_or(0);
+        out.icmp_id = either(&paths::ICMP_ID, &paths::ICMPV6_ID) as u16;
+        out.icmp_type = either(&paths::ICMP_TYPE, &paths::ICMPV6_TYPE) as u8;
+        out.icmp_code = either(&paths::ICMP_CODE, &paths::ICMPV6_CODE) as u8;
+        out.zone = uint(&paths::TUPLE_ZONE);
+        out
     }
 }
 
@@ -379,7 +311,7 @@ pub fn ctime_utc(out: &mut impl fmt::Write, secs: i64) -> fmt::Result {
 
 /// The event type conntrack derives from the message: NEW (CT NEW with
 /// NLM_F_CREATE), UPDATE, DESTROY.
-fn event_prefix(msg: &Message, subsys: u8, m: u8) -> Option<&'static str> {
+fn event_prefix(msg: &Msg<'_>, subsys: u8) -> Option<&'static str> {
     const NLM_F_EXCL: u16 = 0x200;
     const NLM_F_CREATE: u16 = 0x400;
     let create = if subsys == 1 {
@@ -387,12 +319,19 @@ fn event_prefix(msg: &Message, subsys: u8, m: u8) -> Option<&'static str> {
     } else {
         NLM_F_CREATE | NLM_F_EXCL
     };
-    match m {
-        0 if msg.header.flags & create != 0 => Some("[NEW]"),
+    match msg.nf()?.msg {
+        0 if msg.header().flags & create != 0 => Some("[NEW]"),
         0 => Some("[UPDATE]"),
         2 => Some("[DESTROY]"),
         _ => None,
     }
+}
+
+/// A string attribute up to its first NUL, lossily as text.
+fn text(a: Option<Attr<'_>>) -> Option<Cow<'_, str>> {
+    let b = a?.bytes();
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    Some(String::from_utf8_lossy(b.get(..end).unwrap_or(&[])))
 }
 
 impl ConntrackRenderer {
@@ -414,28 +353,290 @@ impl ConntrackRenderer {
         self
     }
 
-    /// Writes the line(s) of one message.
-    pub fn message(
-        &mut self,
-        out: &mut dyn Write,
-        frame: &FrameInfo,
-        data: &[u8],
-        rec: &Record,
-        msg: &Message,
-    ) -> io::Result<()> {
-        if self.format(frame, data, rec, msg) != LineKind::Nothing {
+    /// The line of one message (without its newline), and what it is. The text is
+    /// in [`ConntrackRenderer::line`] until the next call.
+    pub fn format(&mut self, frame: &FrameMeta, msg: &Msg<'_>) -> LineKind {
+        self.line.clear();
+        let mut l = std::mem::take(&mut self.line);
+        let printed = self.entry(&mut l, frame, msg).is_some_and(|r| r.is_ok());
+        self.line = l;
+        if printed {
+            return LineKind::Conntrack;
+        }
+        self.line.clear();
+        if self.replies_only {
+            return LineKind::Nothing;
+        }
+        let _ = comment(&mut self.line, frame, msg);
+        LineKind::Comment
+    }
+
+    /// The text of the last [`ConntrackRenderer::format`].
+    pub fn line(&self) -> &str {
+        &self.line
+    }
+
+    /// The line conntrack prints for `msg`; `None` when it prints none.
+    fn entry(&self, l: &mut String, frame: &FrameMeta, msg: &Msg<'_>) -> Option<fmt::Result> {
+        let nf = msg
+            .nf()
+            .filter(|_| msg.direction() == Direction::FromKernel)?;
+        let event = matches!(msg.kind(), Kind::Event(_));
+        let reply = matches!(msg.kind(), Kind::Reply | Kind::DumpReply);
+        let family = nf.nfgen.family;
+        Some(match nf.set?.name {
+            "conntrack" if event || reply => self.write_conntrack(l, frame, msg, family, event),
+            "expect" if event || reply => self.write_expect(l, frame, msg, family, event),
+            "conntrack-stats" if reply => stats(l, msg, nf.nfgen.res_id, &STATS_NAMES),
+            "expect-stats" if reply => stats(l, msg, nf.nfgen.res_id, &EXP_STATS_NAMES),
+            // conntrack prints it with %d.
+            "stats-global" if reply => {
+                let n = msg.at(&paths::ENTRIES)?.uint()?;
+                write!(l, "{}", n as u32 as i32)
+            }
+            _ => return None,
+        })
+    }
+
+    fn timestamp_prefix(l: &mut String, frame: &FrameMeta, zero_pad: bool) -> fmt::Result {
+        let s = frame.ts.as_secs();
+        let us = frame.ts.subsec_micros();
+        if zero_pad {
+            // conntrack's event_cb: "[%-.8ld.%-.6ld]\t".
+            write!(l, "[{s:08}.{us:06}]\t")
+        } else {
+            // its expectation callbacks: "[%-8ld.%-6ld]\t".
+            write!(l, "[{s:<8}.{us:<6}]\t")
+        }
+    }
+
+    /// An entry or event line, in `__snprintf_conntrack_default`'s order.
+    fn write_conntrack(
+        &self,
+        l: &mut String,
+        frame: &FrameMeta,
+        msg: &Msg<'_>,
+        family: u8,
+        event: bool,
+    ) -> fmt::Result {
+        let o = self.opts;
+        let uint = |p: &AttrPath| msg.at(p).and_then(|a| a.uint());
+        if event {
+            if o.timestamp {
+                Self::timestamp_prefix(l, frame, true)?;
+            }
+            if let Some(p) = event_prefix(msg, 1) {
+                write!(l, "{p:>9} ")?;
+            }
+        }
+        let orig = Tuple::of(msg.at(&paths::TUPLE_ORIG), family);
+        let repl = Tuple::of(msg.at(&paths::TUPLE_REPLY), family);
+        if o.extended {
+            write!(l, "{:<8} {} ", l3_name(orig.l3), orig.l3)?;
+        }
+        write!(l, "{:<8} {} ", proto_name(orig.proto), orig.proto)?;
+        if let Some(t) = uint(&paths::TIMEOUT) {
+            write!(l, "{t} ")?;
+        }
+        for (path, names) in [
+            (&paths::TCP_STATE, &TCP_STATES),
+            (&paths::SCTP_STATE, &SCTP_STATES),
+            (&paths::DCCP_STATE, &DCCP_STATES),
+        ] {
+            if let Some(s) = uint(path) {
+                let name = names.get(s as usize).or(names.first()).copied();
+                write!(l, "{} ", name.unwrap_or("NONE"))?;
+            }
+        }
+        let status = uint(&paths::STATUS);
+        write_tuple(l, &orig, "src", "dst")?;
+        if let Some(z) = orig.zone {
+            write!(l, "zone-orig={z} ")?;
+        }
+        counters(l, msg.at(&paths::COUNTERS_ORIG))?;
+        if status.is_some_and(|s| s & IPS_SEEN_REPLY == 0) {
+            l.push_str("[UNREPLIED] ");
+        }
+        write_tuple(l, &repl, "src", "dst")?;
+        if let Some(z) = repl.zone {
+            write!(l, "zone-reply={z} ")?;
+        }
+        counters(l, msg.at(&paths::COUNTERS_REPLY))?;
+        if let Some(s) = status {
+            if s & IPS_HW_OFFLOAD != 0 {
+                l.push_str("[HW_OFFLOAD] ");
+            } else if s & IPS_OFFLOAD != 0 {
+                l.push_str("[OFFLOAD] ");
+            } else if s & IPS_ASSURED != 0 {
+                l.push_str("[ASSURED] ");
+            }
+        }
+        if let Some(m) = uint(&paths::MARK) {
+            write!(l, "mark={m} ")?;
+        }
+        // The schema keeps CTA_SECMARK as binary (the kernel no longer sends it);
+        // libnetfilter_conntrack reads a big-endian u32.
+        let secmark = msg
+            .at(&paths::SECMARK)
+            .and_then(|a| <[u8; 4]>::try_from(a.bytes().get(..4)?).ok());
+        if let Some(m) = secmark {
+            write!(l, "secmark={} ", u32::from_be_bytes(m))?;
+        }
+        if let Some(s) = text(msg.at(&paths::SECCTX_NAME)) {
+            write!(l, "secctx={s} ")?;
+        }
+        if let Some(z) = uint(&paths::ZONE) {
+            write!(l, "zone={z} ")?;
+        }
+        self.write_times(
+            l,
+            frame,
+            uint(&paths::TIMESTAMP_START),
+            uint(&paths::TIMESTAMP_STOP),
+        )?;
+        if let Some(h) = text(msg.at(&paths::HELP_NAME)) {
+            write!(l, "helper={h} ")?;
+        }
+        if let Some(u) = uint(&paths::USE) {
+            write!(l, "use={u} ")?;
+        }
+        if o.id {
+            if let Some(id) = uint(&paths::ID) {
+                write!(l, "id={id} ")?;
+            }
+        }
+        if o.labels {
+            if let Some(a) = msg.at(&paths::LABELS) {
+                self.write_labels(l, a.bytes(), msg.order());
+            }
+        }
+        // "Delete the last blank space".
+        l.pop();
+        if event && msg.header().portid != 0 {
+            write!(l, " [USERSPACE] portid={}", msg.header().portid)?;
+        }
+        Ok(())
+    }
+
+    /// `delta-time=` and, with `-o ktimestamp`, `[start=...] [stop=...]`.
+    fn write_times(
+        &self,
+        l: &mut String,
+        frame: &FrameMeta,
+        start: Option<u64>,
+        stop: Option<u64>,
+    ) -> fmt::Result {
+        const NS: u64 = 1_000_000_000;
+        if let Some(start) = start {
+            let stop_s = match stop {
+                Some(s) if s != 0 => (s / NS) as i64,
+                // time(NULL) when conntrack printed: the capture time.
+                _ => frame.ts.as_secs() as i64,
+            };
+            let d = stop_s.wrapping_sub((start / NS) as i64) as u64;
+            write!(l, "delta-time={d} ")?;
+        }
+        if self.opts.ktimestamp {
+            for (tag, t) in [("start", start), ("stop", stop)] {
+                if let Some(t) = t {
+                    write!(l, "[{tag}=")?;
+                    ctime_utc(l, (t / NS) as i64)?;
+                    l.push_str("] ");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `labels=name,name ` (or bit numbers without a label map).
+    fn write_labels(&self, l: &mut String, bytes: &[u8], order: Endian) {
+        l.push_str("labels=");
+        label_bits(bytes, order, |bit| match self.labels.as_ref() {
+            Some(map) => {
+                if let Some(n) = map.name(bit).filter(|n| !n.is_empty()) {
+                    l.push_str(n);
+                    l.push(',');
+                }
+            }
+            None => {
+                let _ = write!(l, "{bit},");
+            }
+        });
+        // libnetfilter_conntrack drops the last character (the last comma, or the
+        // `=` when no bit has a name) and adds a blank.
+        l.pop();
+        l.push(' ');
+    }
+
+    /// An expectation line, in `__snprintf_expect_default`'s order.
+    fn write_expect(
+        &self,
+        l: &mut String,
+        frame: &FrameMeta,
+        msg: &Msg<'_>,
+        family: u8,
+        event: bool,
+    ) -> fmt::Result {
+        let uint = |p: &AttrPath| msg.at(p).and_then(|a| a.uint());
+        if self.opts.timestamp {
+            Self::timestamp_prefix(l, frame, false)?;
+        }
+        if event {
+            if let Some(p) = event_prefix(msg, 2) {
+                write!(l, "{p:>9} ")?;
+            }
+        }
+        let tuple = Tuple::of(msg.at(&paths::EXP_TUPLE), family);
+        let mask = Tuple::of(msg.at(&paths::EXP_MASK), family);
+        let master = Tuple::of(msg.at(&paths::EXP_MASTER), family);
+        let timeout = uint(&paths::EXP_TIMEOUT).unwrap_or(0);
+        write!(l, "{timeout} proto={} ", tuple.proto)?;
+        write_tuple(l, &tuple, "src", "dst")?;
+        write_tuple(l, &mask, "mask-src", "mask-dst")?;
+        write_tuple(l, &master, "master-src", "master-dst")?;
+        if let Some(z) = uint(&paths::EXP_ZONE) {
+            write!(l, "zone={z} ")?;
+        }
+        let flags = uint(&paths::EXP_FLAGS).unwrap_or(0);
+        let mut delim = "";
+        for (bit, name) in [(1u64, "PERMANENT"), (2, "INACTIVE"), (4, "USERSPACE")] {
+            if flags & bit != 0 {
+                write!(l, "{delim}{name}")?;
+                delim = ",";
+            }
+        }
+        if flags != 0 {
+            l.push(' ');
+        }
+        if let Some(c) = uint(&paths::EXP_CLASS) {
+            write!(l, "class={c} ")?;
+        }
+        if let Some(h) = text(msg.at(&paths::EXP_HELP_NAME)) {
+            write!(l, "helper={h}")?;
+        }
+        if l.ends_with(' ') {
+            l.pop();
+        }
+        Ok(())
+    }
+}
+
+impl Render for ConntrackRenderer {
+    fn message(&mut self, out: &mut dyn Write, frame: &FrameMeta, msg: &Msg<'_>) -> io::Result<()> {
+        if self.format(frame, msg) != LineKind::Nothing {
             self.line.push('\n');
             out.write_all(self.line.as_bytes())?;
         }
         Ok(())
     }
 
-    /// Writes a capture-level notice as a comment (nothing with `replies_only`).
-    pub fn notice(
+    /// A capture-level notice as a comment (nothing with `replies_only`).
+    fn notice(
         &mut self,
         out: &mut dyn Write,
         frame: Option<u64>,
-        f: &crate::finding::Finding,
+        f: &Finding,
+        _verdict: Option<&Verdict>,
     ) -> io::Result<()> {
         if self.replies_only {
             return Ok(());
@@ -452,373 +653,78 @@ impl ConntrackRenderer {
         out.write_all(self.line.as_bytes())
     }
 
-    /// The line of one message (without its newline), and what it is. The text is
-    /// in [`ConntrackRenderer::line`] until the next call.
-    pub fn format(
-        &mut self,
-        frame: &FrameInfo,
-        data: &[u8],
-        rec: &Record,
-        msg: &Message,
-    ) -> LineKind {
+    /// conntrack prints no exchanges: the text form.
+    fn exchange(&mut self, out: &mut dyn Write, ex: &Exchange) -> io::Result<()> {
         self.line.clear();
-        let printed = match &msg.body {
-            Body::Nf(nf) if msg.direction == Direction::FromKernel => {
-                let set = nf.set.map(|s| s.name).unwrap_or("");
-                let v = View {
-                    rec,
-                    data,
-                    order: rec.order.unwrap_or(Endian::Little),
-                };
-                let event = matches!(msg.kind, Kind::Event(_));
-                let reply = matches!(msg.kind, Kind::Reply | Kind::DumpReply);
-                let mut l = std::mem::take(&mut self.line);
-                let done = match set {
-                    "conntrack" if event || reply => {
-                        self.conntrack(&mut l, &v, frame, msg, nf.nfgen.family, event)
-                    }
-                    "expect" if event || reply => {
-                        self.expect(&mut l, &v, frame, msg, nf.nfgen.family, event)
-                    }
-                    "conntrack-stats" if reply => {
-                        stats(&mut l, &v, msg, nf.nfgen.res_id, &STATS_NAMES)
-                    }
-                    "expect-stats" if reply => {
-                        stats(&mut l, &v, msg, nf.nfgen.res_id, &EXP_STATS_NAMES)
-                    }
-                    "stats-global" if reply => {
-                        match v.uint(msg.attrs.clone(), &[1]) {
-                            // conntrack prints it with %d.
-                            Some(n) => write!(l, "{}", n as u32 as i32).is_ok(),
-                            None => false,
-                        }
-                    }
-                    _ => false,
-                };
-                self.line = l;
-                done
-            }
-            _ => false,
-        };
-        if printed {
-            return LineKind::Conntrack;
-        }
+        super::text::exchange_line(&mut self.line, ex);
+        out.write_all(self.line.as_bytes())
+    }
+
+    fn summary(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         self.line.clear();
-        if self.replies_only {
-            return LineKind::Nothing;
-        }
-        let _ = self.comment(frame, msg);
-        LineKind::Comment
-    }
-
-    /// The text of the last [`ConntrackRenderer::format`].
-    pub fn line(&self) -> &str {
-        &self.line
-    }
-
-    fn comment(&mut self, frame: &FrameInfo, msg: &Message) -> fmt::Result {
-        let l = &mut self.line;
-        let dir = match msg.direction {
-            Direction::ToKernel => "U>K",
-            Direction::FromKernel => "K>U",
-        };
-        write!(l, "# {} {dir} ", frame.number)?;
-        type_name(msg, l);
-        write!(
-            l,
-            " ({}) seq={} portid={}",
-            msg.kind.as_str(),
-            msg.header.seq,
-            msg.header.portid
-        )?;
-        if let Body::Error { error, .. } = &msg.body {
-            if *error != 0 {
-                match errno_of(*error) {
-                    Some((name, text)) => write!(l, " error={error} {name} \"{text}\"")?,
-                    None => write!(l, " error={error}")?,
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn timestamp_prefix(l: &mut String, frame: &FrameInfo, zero_pad: bool) -> fmt::Result {
-        let s = frame.ts.as_secs();
-        let us = frame.ts.subsec_micros();
-        if zero_pad {
-            // conntrack's event_cb: "[%-.8ld.%-.6ld]\t".
-            write!(l, "[{s:08}.{us:06}]\t")
-        } else {
-            // its expectation callbacks: "[%-8ld.%-6ld]\t".
-            write!(l, "[{s:<8}.{us:<6}]\t")
-        }
-    }
-
-    fn conntrack(
-        &self,
-        l: &mut String,
-        v: &View<'_>,
-        frame: &FrameInfo,
-        msg: &Message,
-        family: u8,
-        event: bool,
-    ) -> bool {
-        self.write_conntrack(l, v, frame, msg, family, event)
-            .is_ok()
-    }
-
-    fn write_conntrack(
-        &self,
-        l: &mut String,
-        v: &View<'_>,
-        frame: &FrameInfo,
-        msg: &Message,
-        family: u8,
-        event: bool,
-    ) -> fmt::Result {
-        let a = msg.attrs.clone();
-        let o = self.opts;
-        let nf_msg = match &msg.body {
-            Body::Nf(nf) => nf.msg,
-            _ => 0,
-        };
-        if event {
-            if o.timestamp {
-                Self::timestamp_prefix(l, frame, true)?;
-            }
-            if let Some(p) = event_prefix(msg, 1, nf_msg) {
-                write!(l, "{p:>9} ")?;
-            }
-        }
-        let orig = v.tuple(a.clone(), 1, family);
-        let repl = v.tuple(a.clone(), 2, family);
-        if o.extended {
-            write!(l, "{:<8} {} ", l3_name(orig.l3), orig.l3)?;
-        }
-        write!(l, "{:<8} {} ", proto_name(orig.proto), orig.proto)?;
-        if let Some(t) = v.uint(a.clone(), &[7]) {
-            write!(l, "{t} ")?;
-        }
-        for (path, names) in [
-            ([4u16, 1, 1], &TCP_STATES),
-            ([4, 3, 1], &SCTP_STATES),
-            ([4, 2, 1], &DCCP_STATES),
-        ] {
-            if let Some(s) = v.uint(a.clone(), &path) {
-                let name = names
-                    .get(s as usize)
-                    .or(names.first())
-                    .copied()
-                    .unwrap_or("NONE");
-                write!(l, "{name} ")?;
-            }
-        }
-        let status = v.uint(a.clone(), &[3]);
-        write_tuple(l, &orig, "src", "dst")?;
-        if let Some(z) = orig.zone {
-            write!(l, "zone-orig={z} ")?;
-        }
-        counters(l, v, a.clone(), 9)?;
-        if status.is_some_and(|s| s & IPS_SEEN_REPLY == 0) {
-            l.push_str("[UNREPLIED] ");
-        }
-        write_tuple(l, &repl, "src", "dst")?;
-        if let Some(z) = repl.zone {
-            write!(l, "zone-reply={z} ")?;
-        }
-        counters(l, v, a.clone(), 10)?;
-        if let Some(s) = status {
-            if s & IPS_HW_OFFLOAD != 0 {
-                l.push_str("[HW_OFFLOAD] ");
-            } else if s & IPS_OFFLOAD != 0 {
-                l.push_str("[OFFLOAD] ");
-            } else if s & IPS_ASSURED != 0 {
-                l.push_str("[ASSURED] ");
-            }
-        }
-        if let Some(m) = v.uint(a.clone(), &[8]) {
-            write!(l, "mark={m} ")?;
-        }
-        if let Some(m) = v.raw_u32(a.clone(), 17) {
-            write!(l, "secmark={m} ")?;
-        }
-        if let Some(s) = v.text(a.clone(), &[19, 1]) {
-            write!(l, "secctx={s} ")?;
-        }
-        if let Some(z) = v.uint(a.clone(), &[18]) {
-            write!(l, "zone={z} ")?;
-        }
-        let start = v.uint(a.clone(), &[20, 1]);
-        let stop = v.uint(a.clone(), &[20, 2]);
-        if let Some(start) = start {
-            let start_s = (start / 1_000_000_000) as i64;
-            let stop_s = match stop {
-                Some(s) if s != 0 => (s / 1_000_000_000) as i64,
-                // time(NULL) when conntrack printed: the capture time.
-                _ => frame.ts.as_secs() as i64,
-            };
-            write!(l, "delta-time={} ", stop_s.wrapping_sub(start_s) as u64)?;
-        }
-        if o.ktimestamp {
-            if let Some(s) = start {
-                l.push_str("[start=");
-                ctime_utc(l, (s / 1_000_000_000) as i64)?;
-                l.push_str("] ");
-            }
-            if let Some(s) = stop {
-                l.push_str("[stop=");
-                ctime_utc(l, (s / 1_000_000_000) as i64)?;
-                l.push_str("] ");
-            }
-        }
-        if let Some(h) = v.text(a.clone(), &[5, 1]) {
-            write!(l, "helper={h} ")?;
-        }
-        if let Some(u) = v.uint(a.clone(), &[11]) {
-            write!(l, "use={u} ")?;
-        }
-        if o.id {
-            if let Some(id) = v.uint(a.clone(), &[12]) {
-                write!(l, "id={id} ")?;
-            }
-        }
-        if o.labels {
-            if let Some(i) = v.find(a, &[22]) {
-                l.push_str("labels=");
-                label_bits(v.bytes(i), v.order, |bit| match self.labels.as_ref() {
-                    Some(map) => {
-                        if let Some(n) = map.name(bit).filter(|n| !n.is_empty()) {
-                            l.push_str(n);
-                            l.push(',');
-                        }
-                    }
-                    None => {
-                        let _ = write!(l, "{bit},");
-                    }
-                });
-                // libnetfilter_conntrack drops the last character (the last comma,
-                // or the `=` when no bit has a name) and adds a blank.
-                l.pop();
-                l.push(' ');
-            }
-        }
-        // "Delete the last blank space".
-        l.pop();
-        if event && msg.header.portid != 0 {
-            write!(l, " [USERSPACE] portid={}", msg.header.portid)?;
-        }
-        Ok(())
-    }
-
-    fn expect(
-        &self,
-        l: &mut String,
-        v: &View<'_>,
-        frame: &FrameInfo,
-        msg: &Message,
-        family: u8,
-        event: bool,
-    ) -> bool {
-        self.write_expect(l, v, frame, msg, family, event).is_ok()
-    }
-
-    fn write_expect(
-        &self,
-        l: &mut String,
-        v: &View<'_>,
-        frame: &FrameInfo,
-        msg: &Message,
-        family: u8,
-        event: bool,
-    ) -> fmt::Result {
-        let a = msg.attrs.clone();
-        if self.opts.timestamp {
-            Self::timestamp_prefix(l, frame, false)?;
-        }
-        if event {
-            let m = match &msg.body {
-                Body::Nf(nf) => nf.msg,
-                _ => 0,
-            };
-            if let Some(p) = event_prefix(msg, 2, m) {
-                write!(l, "{p:>9} ")?;
-            }
-        }
-        let tuple = v.tuple(a.clone(), 2, family);
-        let mask = v.tuple(a.clone(), 3, family);
-        let master = v.tuple(a.clone(), 1, family);
-        let timeout = v.uint(a.clone(), &[4]).unwrap_or(0);
-        write!(l, "{timeout} proto={} ", tuple.proto)?;
-        write_tuple(l, &tuple, "src", "dst")?;
-        write_tuple(l, &mask, "mask-src", "mask-dst")?;
-        write_tuple(l, &master, "master-src", "master-dst")?;
-        if let Some(z) = v.uint(a.clone(), &[7]) {
-            write!(l, "zone={z} ")?;
-        }
-        let flags = v.uint(a.clone(), &[8]).unwrap_or(0);
-        let mut delim = "";
-        for (bit, name) in [(1u64, "PERMANENT"), (2, "INACTIVE"), (4, "USERSPACE")] {
-            if flags & bit != 0 {
-                write!(l, "{delim}{name}")?;
-                delim = ",";
-            }
-        }
-        if flags != 0 {
-            l.push(' ');
-        }
-        if let Some(c) = v.uint(a.clone(), &[9]) {
-            write!(l, "class={c} ")?;
-        }
-        if let Some(h) = v.text(a, &[6]) {
-            write!(l, "helper={h}")?;
-        }
-        if l.ends_with(' ') {
-            l.pop();
-        }
-        Ok(())
+        super::text::summary_text(&mut self.line, s);
+        out.write_all(self.line.as_bytes())
     }
 }
 
-/// `packets=N bytes=N ` of counters nest `num`, when both are there.
-fn counters(l: &mut String, v: &View<'_>, a: Range<usize>, num: u16) -> fmt::Result {
-    let Some(i) = v.find(a, &[num]) else {
-        return Ok(());
+/// The `# ...` comment line of a message conntrack does not print.
+fn comment(l: &mut String, frame: &FrameMeta, msg: &Msg<'_>) -> fmt::Result {
+    let dir = match msg.direction() {
+        Direction::ToKernel => "U>K",
+        Direction::FromKernel => "K>U",
     };
-    let r = v.rec.child_range(i);
-    let packets = v.uint(r.clone(), &[1]).or(v.uint(r.clone(), &[3]));
-    let bytes = v.uint(r.clone(), &[2]).or(v.uint(r, &[4]));
-    match (packets, bytes) {
+    let h = msg.header();
+    write!(
+        l,
+        "# {} {dir} {} ({}) seq={} portid={}",
+        frame.number,
+        msg.name(),
+        msg.kind().as_str(),
+        h.seq,
+        h.portid
+    )?;
+    if let Some(error) = msg.error().filter(|&e| e != 0) {
+        match errno_of(error) {
+            Some((name, text)) => write!(l, " error={error} {name} \"{text}\"")?,
+            None => write!(l, " error={error}")?,
+        }
+    }
+    Ok(())
+}
+
+/// `packets=N bytes=N ` of a counters nest, when both are there.
+fn counters(l: &mut String, c: Option<Attr<'_>>) -> fmt::Result {
+    let Some(c) = c else { return Ok(()) };
+    let uint = |a: &AttrPath, b: &AttrPath| c.at(a).or_else(|| c.at(b)).and_then(|x| x.uint());
+    match (
+        uint(&paths::PACKETS, &paths::PACKETS_OLD),
+        uint(&paths::BYTES, &paths::BYTES_OLD),
+    ) {
         (Some(p), Some(b)) => write!(l, "packets={p} bytes={b} "),
         _ => Ok(()),
     }
 }
 
 /// A `-S` line: `cpu=N   \tname=value ...` (with the trailing blank conntrack prints).
-fn stats(l: &mut String, v: &View<'_>, msg: &Message, cpu: u16, names: &[&str]) -> bool {
+fn stats(l: &mut String, msg: &Msg<'_>, cpu: u16, names: &[&str]) -> fmt::Result {
     let mut vals: Vec<Option<u64>> = vec![None; names.len()];
-    for i in v.rec.children(msg.attrs.clone()) {
-        let Some(n) = v.rec.nodes.get(i) else {
+    for a in msg.attrs() {
+        // conntrack takes any 4-byte attribute in range; the last one of a number wins.
+        let Ok(b) = <[u8; 4]>::try_from(a.bytes()) else {
             continue;
         };
-        let num = usize::from(n.num());
-        // conntrack takes any 4-byte attribute in range; the last one of a number wins.
-        let b = n.bytes(v.data);
-        let val = match <[u8; 4]>::try_from(b) {
-            Ok(a) => u64::from(u32::from_be_bytes(a)),
-            Err(_) => continue,
-        };
-        if let Some(slot) = num.checked_sub(1).and_then(|k| vals.get_mut(k)) {
-            *slot = Some(val);
+        let slot = usize::from(a.num())
+            .checked_sub(1)
+            .and_then(|k| vals.get_mut(k));
+        if let Some(slot) = slot {
+            *slot = Some(u64::from(u32::from_be_bytes(b)));
         }
     }
-    let mut w = || -> fmt::Result {
-        write!(l, "cpu={cpu:<4}\t")?;
-        for (name, val) in names.iter().zip(&vals) {
-            if let Some(val) = val {
-                write!(l, "{name}={val} ")?;
-            }
+    write!(l, "cpu={cpu:<4}\t")?;
+    for (name, val) in names.iter().zip(&vals) {
+        if let Some(val) = val {
+            write!(l, "{name}={val} ")?;
         }
-        Ok(())
-    };
-    w().is_ok()
+    }
+    Ok(())
 }

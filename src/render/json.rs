@@ -1,19 +1,21 @@
-//! JSON Lines output: one object per netlink message (and one per notice). The
-//! format is a public interface, documented in docs/json.md.
+//! JSON Lines output: one object per netlink message (and one per notice, exchange
+//! or summary). The format is a public interface, documented in docs/json.md.
 //!
 //! Objects are streamed with serde's `Serialize` over views of the record: nothing
 //! is copied into an intermediate `serde_json::Value`.
 
-use super::{
-    errno_of, flag_iter, fmt_utc, for_each_flag, label_bits, type_name, value_repr, write_hex,
-    FrameInfo, Repr,
-};
-use crate::decode::{nf_msg_name, subsys_name, FlagName};
+use super::{fmt_utc, write_hex, Render};
+use crate::capture::FrameMeta;
+use crate::decode::FlagName;
+use crate::exchange::{Exchange, Outcome};
 use crate::finding::Finding;
-use crate::model::{Body, Echo, Message, NfInfo, Record};
-use crate::schema::enums;
-use crate::schema::enums::TCP_FLAGS;
-use crate::wire::{Endian, NlMsgHdr};
+use crate::model::{Body, Echo, Extack, NfInfo, Record};
+use crate::schema::enums::{self, TCP_FLAGS};
+use crate::schema::messages;
+use crate::summary::Summary;
+use crate::verdict::Verdict;
+use crate::view::{errno_of, flag_iter, label_bits, netlink_family_name, Attr, Msg, Repr};
+use crate::wire::NlMsgHdr;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 use std::fmt;
@@ -29,34 +31,25 @@ pub struct JsonRenderer {
 }
 
 impl JsonRenderer {
-    /// Writes one message object and a newline.
-    pub fn message(
-        &mut self,
-        out: &mut dyn Write,
-        frame: &FrameInfo,
-        data: &[u8],
-        rec: &Record,
-        msg: &Message,
-    ) -> io::Result<()> {
-        let view = MsgJson {
-            frame,
-            data,
-            rec,
-            msg,
-        };
+    fn write<T: Serialize>(&mut self, out: &mut dyn Write, v: &T) -> io::Result<()> {
         self.buf.clear();
-        serde_json::to_writer(&mut self.buf, &view).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut self.buf, v).map_err(io::Error::other)?;
         self.buf.push(b'\n');
         out.write_all(&self.buf)
     }
+}
 
-    /// Writes a notice object: a finding that belongs to no message.
-    pub fn notice(
+impl Render for JsonRenderer {
+    fn message(&mut self, out: &mut dyn Write, frame: &FrameMeta, msg: &Msg<'_>) -> io::Result<()> {
+        self.write(out, &MsgJson { frame, msg })
+    }
+
+    fn notice(
         &mut self,
         out: &mut dyn Write,
         frame: Option<u64>,
         f: &Finding,
-        verdict: Option<&crate::verdict::Verdict>,
+        verdict: Option<&Verdict>,
     ) -> io::Result<()> {
         #[derive(Serialize)]
         struct Notice<'a> {
@@ -64,10 +57,10 @@ impl JsonRenderer {
             notice: bool,
             findings: [&'a Finding; 1],
             #[serde(skip_serializing_if = "Option::is_none")]
-            verdict: Option<&'a crate::verdict::Verdict>,
+            verdict: Option<&'a Verdict>,
         }
-        serde_json::to_writer(
-            &mut *out,
+        self.write(
+            out,
             &Notice {
                 frame,
                 notice: true,
@@ -75,24 +68,27 @@ impl JsonRenderer {
                 verdict,
             },
         )
-        .map_err(io::Error::other)?;
-        out.write_all(b"\n")
+    }
+
+    fn exchange(&mut self, out: &mut dyn Write, ex: &Exchange) -> io::Result<()> {
+        self.write(out, &ExchangeJson(ex))
+    }
+
+    fn summary(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+        self.write(out, &SummaryJson(s))
     }
 }
 
 struct MsgJson<'a> {
-    frame: &'a FrameInfo,
-    data: &'a [u8],
-    rec: &'a Record,
-    msg: &'a Message,
+    frame: &'a FrameMeta,
+    msg: &'a Msg<'a>,
 }
 
 impl<'a> MsgJson<'a> {
     fn attrs(&self, range: Range<usize>) -> Attrs<'a> {
         Attrs {
-            rec: self.rec,
-            data: self.data,
-            order: self.rec.order.unwrap_or(Endian::Little),
+            rec: self.msg.record(),
+            data: self.msg.data(),
             range,
         }
     }
@@ -100,8 +96,8 @@ impl<'a> MsgJson<'a> {
 
 impl Serialize for MsgJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (f, msg, rec) = (self.frame, self.msg, self.rec);
-        let order = rec.order.unwrap_or(Endian::Little);
+        let (f, v) = (self.frame, self.msg);
+        let msg = v.message();
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("frame", &f.number)?;
         m.serialize_entry(
@@ -112,25 +108,22 @@ impl Serialize for MsgJson<'_> {
         m.serialize_entry("linktype", &f.linktype)?;
         m.serialize_entry("link", &f.link)?;
         m.serialize_entry("offset", &msg.offset)?;
-        m.serialize_entry("byte_order", &order)?;
+        m.serialize_entry("byte_order", &v.order())?;
         m.serialize_entry(
             "protocol",
-            &super::netlink_family_name(msg.protocol).unwrap_or("unknown"),
+            &netlink_family_name(msg.protocol).unwrap_or("unknown"),
         )?;
         m.serialize_entry("direction", &msg.direction)?;
         m.serialize_entry("kind", msg.kind.as_str())?;
         m.serialize_entry(
             "name",
-            &Disp(|w: &mut fmt::Formatter<'_>| {
-                type_name(msg, w);
-                Ok(())
-            }),
+            &Disp(|w: &mut fmt::Formatter<'_>| write!(w, "{}", v.name())),
         )?;
         m.serialize_entry(
             "nlmsg",
             &HdrJson {
                 h: &msg.header,
-                msg: Some(msg),
+                msg: Some(v),
             },
         )?;
         match &msg.body {
@@ -141,7 +134,7 @@ impl Serialize for MsgJson<'_> {
                 } else {
                     m.serialize_entry(
                         "payload",
-                        &Hex(self.data.get(msg.payload.clone()).unwrap_or(&[])),
+                        &Hex(v.data().get(msg.payload.clone()).unwrap_or(&[])),
                     )?;
                 }
             }
@@ -152,48 +145,66 @@ impl Serialize for MsgJson<'_> {
                         "echo",
                         &EchoJson {
                             e,
-                            rec,
-                            data: self.data,
-                            order,
+                            rec: v.record(),
+                            data: v.data(),
                         },
                     )?;
                 }
                 if !msg.attrs.is_empty() {
                     m.serialize_entry("extack", &self.attrs(msg.attrs.clone()))?;
                 }
+                extack_attr(&mut m, msg.extack.as_deref())?;
             }
             Body::Done { status } => {
                 m.serialize_entry("status", status)?;
                 if !msg.attrs.is_empty() {
                     m.serialize_entry("extack", &self.attrs(msg.attrs.clone()))?;
                 }
+                extack_attr(&mut m, msg.extack.as_deref())?;
             }
             Body::Raw | Body::Truncated => {
                 m.serialize_entry(
                     "payload",
-                    &Hex(self.data.get(msg.payload.clone()).unwrap_or(&[])),
+                    &Hex(v.data().get(msg.payload.clone()).unwrap_or(&[])),
                 )?;
             }
         }
-        m.serialize_entry(
-            "findings",
-            rec.findings.get(msg.findings.clone()).unwrap_or(&[]),
-        )?;
-        if let Some(v) = &msg.verdict {
-            m.serialize_entry("verdict", v)?;
+        m.serialize_entry("findings", v.findings())?;
+        if let Some(verdict) = v.verdict() {
+            m.serialize_entry("verdict", verdict)?;
         }
         m.end()
     }
 }
 
+/// `extack_attr`: the attribute the extended ACK's offset points at in the echoed
+/// request (`path`, `type`), when the decoder could resolve it.
+fn extack_attr<M: SerializeMap>(m: &mut M, x: Option<&Extack>) -> Result<(), M::Error> {
+    let Some(x) = x else { return Ok(()) };
+    let Some(path) = &x.path else { return Ok(()) };
+    #[derive(Serialize)]
+    struct At<'a> {
+        path: &'a str,
+        #[serde(rename = "type")]
+        ty: Option<&'static str>,
+    }
+    m.serialize_entry(
+        "extack_attr",
+        &At {
+            path,
+            ty: x.attr_type,
+        },
+    )
+}
+
 fn nf_entries<M: SerializeMap>(m: &mut M, nf: &NfInfo) -> Result<(), M::Error> {
     m.serialize_entry("nfgen", &NfgenJson(nf))?;
-    if let Some(s) = subsys_name(nf.subsys) {
+    if let Some(s) = messages::subsys_name(nf.subsys) {
         m.serialize_entry("subsystem", s)?;
     } else {
         m.serialize_entry("subsystem", &nf.subsys)?;
     }
-    if let Some(n) = nf_msg_name(nf.subsys, nf.msg) {
+    if let Some(n) = messages::msg_name(nf.subsys, nf.msg) {
         m.serialize_entry("message", n)?;
     } else {
         m.serialize_entry("message", &nf.msg)?;
@@ -219,7 +230,7 @@ impl Serialize for NfgenJson<'_> {
 
 struct HdrJson<'a> {
     h: &'a NlMsgHdr,
-    msg: Option<&'a Message>,
+    msg: Option<&'a Msg<'a>>,
 }
 
 impl Serialize for HdrJson<'_> {
@@ -238,26 +249,16 @@ impl Serialize for HdrJson<'_> {
     }
 }
 
-struct FlagsJson<'a>(&'a Message);
+struct FlagsJson<'a>(&'a Msg<'a>);
 
 impl Serialize for FlagsJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(None)?;
-        let mut err = None;
-        for_each_flag(self.0, |f| {
-            if err.is_some() {
-                return;
+        for f in self.0.flags() {
+            match f {
+                FlagName::Known(n) => seq.serialize_element(n)?,
+                FlagName::Unknown(b) => seq.serialize_element(&b)?,
             }
-            let r = match f {
-                FlagName::Known(n) => seq.serialize_element(n),
-                FlagName::Unknown(b) => seq.serialize_element(&b),
-            };
-            if let Err(e) = r {
-                err = Some(e);
-            }
-        });
-        if let Some(e) = err {
-            return Err(e);
         }
         seq.end()
     }
@@ -280,7 +281,6 @@ struct EchoJson<'a> {
     e: &'a Echo,
     rec: &'a Record,
     data: &'a [u8],
-    order: Endian,
 }
 
 impl Serialize for EchoJson<'_> {
@@ -304,7 +304,6 @@ impl Serialize for EchoJson<'_> {
                     &Attrs {
                         rec: self.rec,
                         data: self.data,
-                        order: self.order,
                         range: e.attrs.clone(),
                     },
                 )?;
@@ -329,7 +328,6 @@ impl Serialize for Hex<'_> {
 struct Attrs<'a> {
     rec: &'a Record,
     data: &'a [u8],
-    order: Endian,
     range: Range<usize>,
 }
 
@@ -340,10 +338,8 @@ impl Serialize for Attrs<'_> {
         // scan, which only unknown attributes can need).
         let mut seen: u64 = 0;
         for i in self.rec.children(self.range.clone()) {
-            let Some(node) = self.rec.nodes.get(i) else {
-                continue;
-            };
-            let num = node.num();
+            let a = Attr::new(self.rec, self.data, i);
+            let num = a.num();
             let repeated = if num < 64 {
                 let r = seen & (1 << num) != 0;
                 seen |= 1 << num;
@@ -355,29 +351,26 @@ impl Serialize for Attrs<'_> {
             let dup = if repeated {
                 self.rec
                     .children(self.range.start..i)
-                    .filter(|&j| self.rec.nodes.get(j).is_some_and(|n| n.num() == num))
+                    .filter(|&j| Attr::new(self.rec, self.data, j).num() == num)
                     .count()
             } else {
                 0
             };
+            let name = a.name();
             let key = Disp(move |f: &mut fmt::Formatter<'_>| {
-                match node.def {
-                    Some(d) => f.write_str(d.name)?,
-                    None => write!(f, "attr-{num}")?,
-                }
+                write!(f, "{name}")?;
                 if dup > 0 {
                     write!(f, "#{}", dup + 1)?;
                 }
                 Ok(())
             });
-            let repr = value_repr(node, self.data, self.order);
+            let repr = a.value();
             if repr.is_nest() {
                 m.serialize_entry(
                     &key,
                     &Attrs {
                         rec: self.rec,
                         data: self.data,
-                        order: self.order,
                         range: self.rec.child_range(i),
                     },
                 )?;
@@ -486,5 +479,191 @@ impl Serialize for ReprJson<'_> {
             Repr::Hex(b) => Hex(b).serialize(s),
             Repr::Nest => s.serialize_unit(),
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Exchanges and the summary
+
+struct ExchangeJson<'a>(&'a Exchange);
+
+impl Serialize for ExchangeJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Req<'a> {
+            frame: u64,
+            name: &'a str,
+            kind: &'static str,
+            flags: u16,
+            portid: u32,
+        }
+        let ex = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("exchange", &ex.id)?;
+        m.serialize_entry(
+            "request",
+            &ex.request.as_ref().map(|r| Req {
+                frame: r.frame,
+                name: &r.name,
+                kind: r.kind.as_str(),
+                flags: r.flags,
+                portid: r.portid,
+            }),
+        )?;
+        if let Some(a) = &ex.answer_name {
+            m.serialize_entry("answer", a)?;
+        }
+        m.serialize_entry("seq", &ex.seq)?;
+        m.serialize_entry("portid", &ex.portid)?;
+        m.serialize_entry("frames", &ex.frames)?;
+        m.serialize_entry("outcome", ex.outcome.as_str())?;
+        if let Outcome::Error(e) = ex.outcome {
+            m.serialize_entry("error", &ErrJson(e))?;
+        }
+        m.serialize_entry("replies", &ex.replies)?;
+        m.serialize_entry("duration_us", &(ex.duration().as_micros() as u64))?;
+        if let Some(x) = &ex.extack {
+            m.serialize_entry("extack", &ExtackJson(x))?;
+        }
+        if let Some(v) = &ex.verdict {
+            m.serialize_entry("verdict", v)?;
+            m.serialize_entry("verdict_agrees", &ex.verdict_agrees())?;
+        }
+        m.end()
+    }
+}
+
+struct ExtackJson<'a>(&'a Extack);
+
+impl Serialize for ExtackJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Policy<'a>(&'a [(String, String)]);
+        impl Serialize for Policy<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for (k, v) in self.0 {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+        let x = self.0;
+        let mut m = s.serialize_map(Some(9))?;
+        m.serialize_entry("missing", &x.missing)?;
+        m.serialize_entry("missing_in", &x.missing_in)?;
+        m.serialize_entry("missing_nest_offset", &x.missing_nest_offset)?;
+        m.serialize_entry("msg", &x.msg)?;
+        m.serialize_entry("offset", &x.offset)?;
+        m.serialize_entry("path", &x.path)?;
+        m.serialize_entry("policy", &Policy(&x.policy))?;
+        m.serialize_entry("type", &x.attr_type)?;
+        m.end()
+    }
+}
+
+struct SummaryJson<'a>(&'a Summary);
+
+impl Serialize for SummaryJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct ByType<'a> {
+            name: &'a str,
+            direction: &'static str,
+            count: u64,
+        }
+        #[derive(Serialize)]
+        struct Errno {
+            code: i32,
+            name: Option<&'static str>,
+            count: u64,
+        }
+        #[derive(Serialize)]
+        struct Count {
+            severity: &'static str,
+            code: &'static str,
+            count: u64,
+        }
+        #[derive(Serialize)]
+        struct Dump<'a> {
+            frame: u64,
+            request: &'a str,
+            entries: u64,
+            outcome: &'static str,
+        }
+        #[derive(Serialize)]
+        struct V {
+            kernel: &'static str,
+            errno: Option<&'static str>,
+            count: u64,
+        }
+        let x = self.0;
+        let (agree, disagree) = x.verdict_agreement();
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("summary", &true)?;
+        m.serialize_entry(
+            "verdicts",
+            &x.verdicts()
+                .iter()
+                .map(|((k, e), c)| V {
+                    kernel: k,
+                    errno: (!e.is_empty()).then_some(*e),
+                    count: *c,
+                })
+                .collect::<Vec<_>>(),
+        )?;
+        m.serialize_entry("verdicts_agree", &agree)?;
+        m.serialize_entry("verdicts_disagree", &disagree)?;
+        m.serialize_entry("records", &x.records())?;
+        m.serialize_entry("messages", &x.messages())?;
+        m.serialize_entry("duration_us", &(x.duration().as_micros() as u64))?;
+        m.serialize_entry(
+            "by_type",
+            &x.by_type()
+                .map(|(name, d, count)| ByType {
+                    name,
+                    direction: d.as_str(),
+                    count,
+                })
+                .collect::<Vec<_>>(),
+        )?;
+        m.serialize_entry("by_kind", x.kinds())?;
+        m.serialize_entry("exchanges", x.outcomes())?;
+        m.serialize_entry(
+            "errors",
+            &x.errors()
+                .iter()
+                .map(|(e, c)| Errno {
+                    code: *e,
+                    name: errno_of(*e).map(|n| n.0),
+                    count: *c,
+                })
+                .collect::<Vec<_>>(),
+        )?;
+        m.serialize_entry(
+            "findings",
+            &x.findings()
+                .iter()
+                .rev()
+                .map(|((s, c), n)| Count {
+                    severity: s.as_str(),
+                    code: c.as_str(),
+                    count: *n,
+                })
+                .collect::<Vec<_>>(),
+        )?;
+        m.serialize_entry(
+            "dumps",
+            &x.dumps()
+                .iter()
+                .map(|(f, n, e, o)| Dump {
+                    frame: *f,
+                    request: n,
+                    entries: *e,
+                    outcome: o,
+                })
+                .collect::<Vec<_>>(),
+        )?;
+        m.serialize_entry("more_dumps", &x.more_dumps())?;
+        m.end()
     }
 }

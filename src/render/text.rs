@@ -1,16 +1,17 @@
 //! Text output: one line per message; with `verbose`, the header details and the
-//! indented attribute tree with findings inline.
+//! indented attribute tree with findings inline. Also the text forms of exchanges
+//! and of the summary.
 
-use super::{
-    errno_of, flag_items, fmt_time_of_day, fmt_utc, for_each_flag, label_bits, node_name,
-    push_ipv4, push_u64, summary, tcp_flag_items, type_name, value_repr, write_hex, FrameInfo,
-    Repr,
-};
+use super::{fmt_time_of_day, fmt_utc, push_ipv4, push_u64, write_hex, Render};
+use crate::capture::FrameMeta;
 use crate::decode::FlagName;
+use crate::exchange::{Exchange, Outcome};
 use crate::finding::{Finding, Severity};
-use crate::model::{Body, Direction, Message, Record};
-use crate::schema::enums;
-use crate::wire::Endian;
+use crate::model::{Body, Direction, Kind, Record};
+use crate::schema::{enums, messages, paths, AttrPath};
+use crate::summary::Summary;
+use crate::verdict::Verdict;
+use crate::view::{errno_of, proto_name, Attr, Attrs, Msg, Repr};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::Range;
@@ -32,35 +33,26 @@ impl TextRenderer {
         }
     }
 
-    /// Writes one message.
-    pub fn message(
-        &mut self,
-        out: &mut dyn Write,
-        frame: &FrameInfo,
-        data: &[u8],
-        rec: &Record,
-        msg: &Message,
-    ) -> io::Result<()> {
-        let l = &mut self.line;
-        l.clear();
+    /// The message line (without its newline) into `l`.
+    fn line(l: &mut String, frame: &FrameMeta, msg: &Msg<'_>) {
         // The frame number right-aligned in 6 columns, as `{:>6}` would.
         let num = itoa::Buffer::new().format(frame.number).len();
         pad(l, 6usize.saturating_sub(num));
         push_u64(l, frame.number);
         l.push(' ');
         let _ = fmt_time_of_day(l, frame.ts, frame.precision);
-        l.push_str(match msg.direction {
+        l.push_str(match msg.direction() {
             Direction::ToKernel => " U>K ",
             Direction::FromKernel => " K>U ",
         });
         let name_start = l.len();
-        type_name(msg, l);
-        if l.get(name_start..) != Some(msg.kind.as_str()) {
+        let _ = write!(l, "{}", msg.name());
+        if l.get(name_start..) != Some(msg.kind().as_str()) {
             l.push_str(" (");
-            l.push_str(msg.kind.as_str());
+            l.push_str(msg.kind().as_str());
             l.push(')');
         }
-        match &msg.body {
+        match &msg.message().body {
             Body::Error { error, echo } => {
                 if *error != 0 {
                     let _ = write!(l, " {error}");
@@ -68,192 +60,96 @@ impl TextRenderer {
                         let _ = write!(l, " {name} \"{text}\"");
                     }
                 }
-                let _ = write!(l, " seq={} portid={}", msg.header.seq, msg.header.portid);
-                if let Some(e) = echo {
-                    if let Some(nf) = &e.nf {
-                        if let (Some(s), Some(m)) = (
-                            crate::decode::subsys_name(nf.subsys),
-                            crate::decode::nf_msg_name(nf.subsys, nf.msg),
-                        ) {
-                            let _ = write!(l, " (to {s} {m})");
-                        }
+                let h = msg.header();
+                let _ = write!(l, " seq={} portid={}", h.seq, h.portid);
+                if let Some(nf) = echo.as_ref().and_then(|e| e.nf.as_ref()) {
+                    if let (Some(s), Some(m)) = (
+                        messages::subsys_name(nf.subsys),
+                        messages::msg_name(nf.subsys, nf.msg),
+                    ) {
+                        let _ = write!(l, " (to {s} {m})");
                     }
                 }
-                extack_summary(rec, data, msg, l);
+                extack_summary(msg, l);
             }
             Body::Done { status } => {
                 if let Some(s) = status {
                     let _ = write!(l, " status={s}");
                 }
-                let _ = write!(l, " seq={} portid={}", msg.header.seq, msg.header.portid);
+                let h = msg.header();
+                let _ = write!(l, " seq={} portid={}", h.seq, h.portid);
             }
             _ => {
                 push_seq_portid(l, msg);
-                let mark = l.len();
-                l.push_str(" [");
-                let mut any = false;
-                for_each_flag(msg, |f| {
-                    if any {
-                        l.push(',');
-                    }
-                    any = true;
-                    match f {
-                        FlagName::Known(n) => l.push_str(n),
-                        FlagName::Unknown(m) => {
-                            let _ = write!(l, "{m:#x}");
-                        }
-                    }
-                });
-                if any {
-                    l.push(']');
-                } else {
-                    l.truncate(mark);
-                }
+                push_flags(l, msg);
                 let before = l.len();
                 l.push(' ');
-                summary(rec, data, msg, l);
+                key_fields(msg, l);
                 if l.len() == before + 1 {
                     l.pop();
                 }
-                if matches!(msg.body, Body::Raw) && !msg.payload.is_empty() {
-                    let _ = write!(l, " ({} bytes)", msg.payload.len());
+                if matches!(msg.message().body, Body::Raw) && !msg.message().payload.is_empty() {
+                    let _ = write!(l, " ({} bytes)", msg.message().payload.len());
                 }
             }
         }
-        count_findings(rec.findings.get(msg.findings.clone()).unwrap_or(&[]), l);
-        if let Some(v) = &msg.verdict {
+        count_findings(msg.findings(), l);
+        if let Some(v) = msg.verdict() {
             let _ = write!(l, " kernel: {v}");
         }
-        l.push('\n');
-        out.write_all(l.as_bytes())?;
-        if self.verbose {
-            self.tree(out, frame, data, rec, msg)?;
-        }
-        Ok(())
     }
 
-    fn tree(
-        &mut self,
-        out: &mut dyn Write,
-        frame: &FrameInfo,
-        data: &[u8],
-        rec: &Record,
-        msg: &Message,
-    ) -> io::Result<()> {
+    fn tree(&mut self, out: &mut dyn Write, frame: &FrameMeta, msg: &Msg<'_>) -> io::Result<()> {
         let l = &mut self.line;
         l.clear();
-        let order = rec.order.unwrap_or(Endian::Little);
-        let _ = write!(l, "         time ");
-        let _ = fmt_utc(l, frame.ts, frame.precision);
-        let _ = writeln!(
-            l,
-            ", link type {}, pkttype {}, hatype {}, protocol {}",
-            frame.linktype, frame.link.pkttype, frame.link.hatype, frame.link.protocol
-        );
-        let h = &msg.header;
-        let _ = write!(
-            l,
-            "         nlmsghdr len={} type={:#06x} flags={:#06x} seq={} portid={} (offset {})",
-            h.len, h.ty, h.flags, h.seq, h.portid, msg.offset
-        );
-        l.push('\n');
-        match &msg.body {
-            Body::Nf(nf) => {
-                let fam = enums::FAMILY.name_of(u64::from(nf.nfgen.family));
-                let _ = writeln!(
-                    l,
-                    "         nfgenmsg family={} version={} res_id={}{}",
-                    fam.unwrap_or("?"),
-                    nf.nfgen.version,
-                    nf.nfgen.res_id,
-                    nf.set
-                        .map(|s| format!(" (set {})", s.name))
-                        .unwrap_or_default()
-                );
-            }
-            Body::Error { echo: Some(e), .. } => {
-                let eh = &e.header;
-                let _ = writeln!(
-                    l,
-                    "         echoed request len={} type={:#06x} flags={:#06x} seq={} portid={}{}",
-                    eh.len,
-                    eh.ty,
-                    eh.flags,
-                    eh.seq,
-                    eh.portid,
-                    if e.capped { " (capped)" } else { "" }
-                );
-                if let Some(nf) = &e.nf {
-                    let _ = writeln!(
-                        l,
-                        "         echoed nfgenmsg family={} version={} res_id={}",
-                        enums::FAMILY
-                            .name_of(u64::from(nf.nfgen.family))
-                            .unwrap_or("?"),
-                        nf.nfgen.version,
-                        nf.nfgen.res_id
-                    );
-                }
-                tree_lines(
-                    l,
-                    rec,
-                    data,
-                    order,
-                    e.attrs.clone(),
-                    msg.findings.clone(),
-                    11,
-                );
-            }
-            _ => {}
+        header_lines(l, frame, msg);
+        let rec = msg.record();
+        let m = msg.message();
+        if let Body::Error { echo: Some(e), .. } = &m.body {
+            tree_lines(l, msg, msg.attrs_in(e.attrs.clone()), 11);
         }
-        if let Some(v) = &msg.verdict {
-            let _ = write!(l, "         kernel: {}", v.kernel.verb());
-            if let Some(e) = v.errno_name() {
-                let _ = write!(l, " {e}");
-            }
-            if !v.path.is_empty() {
-                let _ = write!(l, " at {}", v.path);
-            }
-            if let Some(o) = v.offset {
-                let _ = write!(l, " (offset {o})");
-            }
-            let _ = writeln!(l, ": {} [{}]", v.reason, v.cite);
+        if let Some(v) = msg.verdict() {
+            verdict_line(l, v);
         }
-        if matches!(msg.body, Body::Raw | Body::Truncated) && !msg.payload.is_empty() {
+        if matches!(m.body, Body::Raw | Body::Truncated) && !m.payload.is_empty() {
             l.push_str("         payload ");
-            let _ = write_hex(l, data.get(msg.payload.clone()).unwrap_or(&[]));
+            let _ = write_hex(l, msg.data().get(m.payload.clone()).unwrap_or(&[]));
             l.push('\n');
         }
-        let extack = matches!(msg.body, Body::Error { .. } | Body::Done { .. });
-        if extack && !msg.attrs.is_empty() {
+        let extack = matches!(m.body, Body::Error { .. } | Body::Done { .. });
+        if extack && !m.attrs.is_empty() {
             l.push_str("         extack\n");
         }
-        let base = if extack { 11 } else { 9 };
-        tree_lines(
-            l,
-            rec,
-            data,
-            order,
-            msg.attrs.clone(),
-            msg.findings.clone(),
-            base,
-        );
+        tree_lines(l, msg, msg.attrs(), if extack { 11 } else { 9 });
         // Findings not attached to a node.
-        for f in rec.findings.get(msg.findings.clone()).unwrap_or(&[]) {
+        for f in rec.findings.get(m.findings.clone()).unwrap_or(&[]) {
             if f.node.is_none() {
                 finding_line(l, f, 9);
             }
         }
         out.write_all(l.as_bytes())
     }
+}
 
-    /// Writes a finding that belongs to no message (capture or record level).
-    pub fn notice(
+impl Render for TextRenderer {
+    fn message(&mut self, out: &mut dyn Write, frame: &FrameMeta, msg: &Msg<'_>) -> io::Result<()> {
+        let l = &mut self.line;
+        l.clear();
+        Self::line(l, frame, msg);
+        l.push('\n');
+        out.write_all(l.as_bytes())?;
+        if self.verbose {
+            self.tree(out, frame, msg)?;
+        }
+        Ok(())
+    }
+
+    fn notice(
         &mut self,
         out: &mut dyn Write,
         frame: Option<u64>,
         f: &Finding,
-        verdict: Option<&crate::verdict::Verdict>,
+        verdict: Option<&Verdict>,
     ) -> io::Result<()> {
         let l = &mut self.line;
         l.clear();
@@ -270,34 +166,152 @@ impl TextRenderer {
         l.push('\n');
         out.write_all(l.as_bytes())
     }
+
+    fn exchange(&mut self, out: &mut dyn Write, ex: &Exchange) -> io::Result<()> {
+        self.line.clear();
+        exchange_line(&mut self.line, ex);
+        out.write_all(self.line.as_bytes())
+    }
+
+    fn summary(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+        self.line.clear();
+        summary_text(&mut self.line, s);
+        out.write_all(self.line.as_bytes())
+    }
+}
+
+fn header_lines(l: &mut String, frame: &FrameMeta, msg: &Msg<'_>) {
+    let _ = write!(l, "         time ");
+    let _ = fmt_utc(l, frame.ts, frame.precision);
+    let _ = writeln!(
+        l,
+        ", link type {}, pkttype {}, hatype {}, protocol {}",
+        frame.linktype, frame.link.pkttype, frame.link.hatype, frame.link.protocol
+    );
+    let h = msg.header();
+    let _ = writeln!(
+        l,
+        "         nlmsghdr len={} type={:#06x} flags={:#06x} seq={} portid={} (offset {})",
+        h.len,
+        h.ty,
+        h.flags,
+        h.seq,
+        h.portid,
+        msg.offset()
+    );
+    match &msg.message().body {
+        Body::Nf(nf) => {
+            let _ = writeln!(
+                l,
+                "         nfgenmsg family={} version={} res_id={}{}",
+                enums::FAMILY
+                    .name_of(u64::from(nf.nfgen.family))
+                    .unwrap_or("?"),
+                nf.nfgen.version,
+                nf.nfgen.res_id,
+                nf.set
+                    .map(|s| format!(" (set {})", s.name))
+                    .unwrap_or_default()
+            );
+        }
+        Body::Error { echo: Some(e), .. } => {
+            let eh = &e.header;
+            let _ = writeln!(
+                l,
+                "         echoed request len={} type={:#06x} flags={:#06x} seq={} portid={}{}",
+                eh.len,
+                eh.ty,
+                eh.flags,
+                eh.seq,
+                eh.portid,
+                if e.capped { " (capped)" } else { "" }
+            );
+            if let Some(nf) = &e.nf {
+                let _ = writeln!(
+                    l,
+                    "         echoed nfgenmsg family={} version={} res_id={}",
+                    enums::FAMILY
+                        .name_of(u64::from(nf.nfgen.family))
+                        .unwrap_or("?"),
+                    nf.nfgen.version,
+                    nf.nfgen.res_id
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn verdict_line(l: &mut String, v: &Verdict) {
+    let _ = write!(l, "         kernel: {}", v.kernel.verb());
+    if let Some(e) = v.errno_name() {
+        let _ = write!(l, " {e}");
+    }
+    if !v.path.is_empty() {
+        let _ = write!(l, " at {}", v.path);
+    }
+    if let Some(o) = v.offset {
+        let _ = write!(l, " (offset {o})");
+    }
+    let _ = writeln!(l, ": {} [{}]", v.reason, v.cite);
+}
+
+/// Appends ` [flag,flag]` (nothing when no flag is set).
+fn push_flags(l: &mut String, msg: &Msg<'_>) {
+    let mark = l.len();
+    l.push_str(" [");
+    let mut any = false;
+    for f in msg.flags() {
+        if any {
+            l.push(',');
+        }
+        any = true;
+        match f {
+            FlagName::Known(n) => l.push_str(n),
+            FlagName::Unknown(m) => {
+                let _ = write!(l, "{m:#x}");
+            }
+        }
+    }
+    if any {
+        l.push(']');
+    } else {
+        l.truncate(mark);
+    }
 }
 
 /// Writes the attribute tree of `range` (as decoded by `Decoder::decode_set`) with
 /// every finding of `rec`: inline under its node, or at the end when it has none.
 pub fn write_tree(l: &mut String, rec: &Record, data: &[u8], range: Range<usize>) {
-    let order = rec.order.unwrap_or(Endian::Little);
-    tree_lines(l, rec, data, order, range, 0..rec.findings.len(), 0);
-    for f in &rec.findings {
+    let order = rec.order.unwrap_or(crate::wire::Endian::Little);
+    let fs = &rec.findings;
+    for i in range {
+        let Some(node) = rec.nodes.get(i) else {
+            continue;
+        };
+        let a = Attr::new(rec, data, i);
+        let indent = 2 * usize::from(node.depth);
+        attr_line(l, &a, indent);
+        for f in fs.iter().filter(|f| f.node == Some(i)) {
+            finding_line(l, f, indent + 2);
+        }
+        let _ = order;
+    }
+    for f in fs {
         if f.node.is_none() {
             finding_line(l, f, 0);
         }
     }
 }
 
-fn extack_summary(rec: &Record, data: &[u8], msg: &Message, l: &mut String) {
-    let order = rec.order.unwrap_or(Endian::Little);
-    if let Some(i) = rec.find(msg.attrs.clone(), 1) {
-        if let Some(Repr::Text(t)) = rec.nodes.get(i).map(|n| value_repr(n, data, order)) {
-            let _ = write!(l, " msg=\"{}\"", String::from_utf8_lossy(t));
-        }
+fn extack_summary(msg: &Msg<'_>, l: &mut String) {
+    if let Some(t) = msg.at(&paths::EXTACK_MSG).and_then(|a| a.text()) {
+        let _ = write!(l, " msg=\"{}\"", String::from_utf8_lossy(t));
     }
-    if let Some(v) = rec.find(msg.attrs.clone(), 2).and_then(|i| rec.uint(i)) {
+    if let Some(v) = msg.at(&paths::EXTACK_OFFS).and_then(|a| a.uint()) {
         let _ = write!(l, " offs={v}");
         // Resolved against the echoed request (capped echoes: see --exchanges).
-        let mut none = Record::default();
-        if let Some(p) =
-            crate::exchange::resolve_extack(rec, data, msg, None, &mut none).and_then(|x| x.path)
-        {
+        if let Some(p) = msg.message().extack.as_ref().and_then(|x| x.path.as_ref()) {
             let _ = write!(l, " ({p})");
         }
     }
@@ -332,41 +346,54 @@ fn finding_line(l: &mut String, f: &Finding, indent: usize) {
     let _ = writeln!(l, "! {f}");
 }
 
-fn tree_lines(
-    l: &mut String,
-    rec: &Record,
-    data: &[u8],
-    order: Endian,
-    range: Range<usize>,
-    findings: Range<usize>,
-    base: usize,
-) {
-    let fs = rec.findings.get(findings).unwrap_or(&[]);
-    for i in range {
-        let Some(node) = rec.nodes.get(i) else {
+fn attr_line(l: &mut String, a: &Attr<'_>, indent: usize) {
+    pad(l, indent);
+    let _ = write!(l, "{}", a.name());
+    let repr = a.value();
+    if !repr.is_nest() {
+        l.push_str(": ");
+        write_repr(l, &repr);
+    }
+    l.push('\n');
+}
+
+/// Every attribute of `attrs` and below, one line each, findings under their node.
+fn tree_lines(l: &mut String, msg: &Msg<'_>, attrs: Attrs<'_>, base: usize) {
+    let fs = msg.findings();
+    let mut stack = vec![attrs];
+    while let Some(it) = stack.last_mut() {
+        let Some(a) = it.next() else {
+            stack.pop();
             continue;
         };
-        let indent = base + 2 * usize::from(node.depth);
-        pad(l, indent);
-        node_name(node, l);
-        let repr = value_repr(node, data, order);
-        if !repr.is_nest() {
-            l.push_str(": ");
-            write_repr(l, &repr);
-        }
-        l.push('\n');
-        for f in fs.iter().filter(|f| f.node == Some(i)) {
+        let indent = base + 2 * a.depth();
+        attr_line(l, &a, indent);
+        for f in fs.iter().filter(|f| f.node == Some(a.index())) {
             finding_line(l, f, indent + 2);
+        }
+        if a.is_nest() {
+            stack.push(a.children());
+        }
+    }
+}
+
+/// Writes a value in its text form.
+pub fn write_repr(l: &mut String, repr: &Repr<'_>) {
+    match repr {
+        Repr::Num(v) => push_u64(l, *v),
+        Repr::V4(a) => push_ipv4(l, *a),
+        r => {
+            let _ = write!(l, "{r}");
         }
     }
 }
 
 /// Appends ` seq=S portid=P`.
-fn push_seq_portid(l: &mut String, msg: &Message) {
+fn push_seq_portid(l: &mut String, msg: &Msg<'_>) {
     l.push_str(" seq=");
-    push_u64(l, u64::from(msg.header.seq));
+    push_u64(l, u64::from(msg.header().seq));
     l.push_str(" portid=");
-    push_u64(l, u64::from(msg.header.portid));
+    push_u64(l, u64::from(msg.header().portid));
 }
 
 /// Appends `n` spaces (`{:n$}` goes through the formatter's padding, byte by byte).
@@ -380,80 +407,302 @@ fn pad(l: &mut String, n: usize) {
     }
 }
 
-/// Writes `(name,name,0x100)` for the flags `items` yields; nothing when none.
-fn write_flag_names(l: &mut String, items: impl FnOnce(&mut dyn FnMut(Result<&'static str, u64>))) {
-    let mut first = true;
-    items(&mut |f| {
-        l.push(if first { '(' } else { ',' });
-        first = false;
-        match f {
-            Ok(n) => l.push_str(n),
-            Err(bit) => {
-                let _ = write!(l, "{bit:#x}");
-            }
-        }
-    });
-    if !first {
-        l.push(')');
+// ---------------------------------------------------------------------------------
+// The key fields of the one-line form
+
+fn push_uint_at(out: &mut String, msg: &Msg<'_>, p: &AttrPath, label: &str) {
+    if let Some(v) = msg.at(p).and_then(|a| a.uint()) {
+        out.push(' ');
+        out.push_str(label);
+        out.push('=');
+        push_u64(out, v);
     }
 }
 
-/// Writes a value in its text form.
-pub fn write_repr(l: &mut String, repr: &Repr<'_>) {
-    match repr {
-        Repr::Num(v) => push_u64(l, *v),
-        Repr::HexNum(v) => {
-            let _ = write!(l, "{v:#x}");
-        }
-        Repr::V4(a) => push_ipv4(l, *a),
-        Repr::V6(a) => {
-            let _ = write!(l, "{a}");
-        }
-        Repr::EnumName(n) => l.push_str(n),
-        Repr::FlagList(flags, v) => {
-            let _ = write!(l, "{v:#x}");
-            if *v != 0 {
-                l.push(' ');
+/// Key fields of a conntrack / expectation message for the one-line form.
+fn key_fields(msg: &Msg<'_>, out: &mut String) {
+    let Some(nf) = msg.nf() else { return };
+    if matches!(msg.kind(), Kind::BatchBegin | Kind::BatchEnd) {
+        // res_id of a batch message is the subsystem the batch is for.
+        match u8::try_from(nf.nfgen.res_id)
+            .ok()
+            .and_then(messages::subsys_name)
+        {
+            Some(s) => {
+                let _ = write!(out, "subsys={s}");
             }
-            write_flag_names(l, |f| flag_items(flags, *v, f));
+            None => {
+                let _ = write!(out, "subsys={}", nf.nfgen.res_id);
+            }
         }
-        Repr::TcpFlags(f, m) => {
-            let _ = write!(l, "flags={f:#04x}");
-            write_flag_names(l, |g| tcp_flag_items(*f, g));
-            let _ = write!(l, " mask={m:#04x}");
-            write_flag_names(l, |g| tcp_flag_items(*m, g));
-        }
-        Repr::Time(ns) => {
-            let _ = write!(l, "{ns} (");
-            let _ = fmt_utc(
-                l,
-                std::time::Duration::from_nanos(*ns),
-                crate::capture::TsPrecision::Nano,
-            );
-            l.push(')');
-        }
-        Repr::Labels(bytes, order) => {
-            let mut first = true;
-            l.push('[');
-            label_bits(bytes, *order, |b| {
-                if !first {
-                    l.push(',');
+        return;
+    }
+    let fam = enums::FAMILY.name_of(u64::from(nf.nfgen.family));
+    match nf.set.map(|s| s.name).unwrap_or("") {
+        "conntrack" => {
+            if let Some(f) = fam {
+                out.push_str(f);
+            }
+            if let Some(t) = msg.at(&paths::TUPLE_ORIG) {
+                tuple_fields(&t, out);
+            }
+            for p in [&paths::TCP_STATE, &paths::SCTP_STATE, &paths::DCCP_STATE] {
+                if let Some(Repr::EnumName(n)) = msg.at(p).map(|a| a.value()) {
+                    let _ = write!(out, " {n}");
                 }
-                first = false;
-                let _ = write!(l, "{b}");
-            });
-            l.push(']');
+            }
+            push_uint_at(out, msg, &paths::TIMEOUT, "timeout");
+            push_uint_at(out, msg, &paths::MARK, "mark");
+            push_uint_at(out, msg, &paths::ZONE, "zone");
         }
-        Repr::Text(t) => {
-            let _ = write!(l, "\"{}\"", String::from_utf8_lossy(t).escape_debug());
-        }
-        Repr::Hex(b) => {
-            if b.is_empty() {
-                l.push_str("(empty)");
-            } else {
-                let _ = write_hex(l, b);
+        "expect" => {
+            if let Some(f) = fam {
+                out.push_str(f);
+            }
+            if let Some(t) = msg.at(&paths::EXP_TUPLE) {
+                tuple_fields(&t, out);
+            }
+            if let Some(t) = msg.at(&paths::EXP_HELP_NAME).and_then(|a| a.text()) {
+                let _ = write!(out, " helper={}", String::from_utf8_lossy(t));
             }
         }
-        Repr::Nest => {}
+        "conntrack-stats" | "expect-stats" => {
+            let _ = write!(out, "cpu={}", nf.nfgen.res_id);
+        }
+        "stats-global" => {
+            let e = msg.at(&paths::ENTRIES).and_then(|a| a.uint());
+            let m = msg.at(&paths::MAX_ENTRIES).and_then(|a| a.uint());
+            if let Some(e) = e {
+                let _ = write!(out, "entries={e}");
+            }
+            if let Some(m) = m {
+                let sep = if e.is_some() { " " } else { "" };
+                let _ = write!(out, "{sep}max-entries={m}");
+            }
+        }
+        _ => {}
+    }
+}
+
+/// ` proto src:sport -> dst:dport` of a tuple.
+fn tuple_fields(t: &Attr<'_>, out: &mut String) {
+    let addr = |v4: &AttrPath, v6: &AttrPath| t.at(v4).or_else(|| t.at(v6)).map(|a| a.value());
+    if let Some(p) = t.at(&paths::PROTO_NUM).and_then(|a| a.uint()) {
+        let _ = write!(out, " {}", proto_name(p));
+    }
+    let port = |p: &AttrPath| t.at(p).and_then(|a| a.uint());
+    let one = |out: &mut String, r: Option<Repr<'_>>, p: Option<u64>| {
+        match r {
+            Some(Repr::V4(a)) => push_ipv4(out, a),
+            Some(Repr::V6(a)) => {
+                let _ = write!(out, "[{a}]");
+            }
+            _ => out.push('?'),
+        }
+        if let Some(p) = p {
+            out.push(':');
+            push_u64(out, p);
+        }
+    };
+    out.push(' ');
+    one(
+        out,
+        addr(&paths::IP_V4_SRC, &paths::IP_V6_SRC),
+        port(&paths::SRC_PORT),
+    );
+    out.push_str(" -> ");
+    one(
+        out,
+        addr(&paths::IP_V4_DST, &paths::IP_V6_DST),
+        port(&paths::DST_PORT),
+    );
+    for p in [&paths::ICMP_TYPE, &paths::ICMPV6_TYPE] {
+        if let Some(v) = port(p) {
+            let _ = write!(out, " type={v}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Exchanges
+
+/// One text line for an exchange.
+pub fn exchange_line(out: &mut String, ex: &Exchange) {
+    let _ = write!(out, "#{} ", ex.id);
+    write_frames(out, &ex.frames);
+    match &ex.request {
+        Some(r) => {
+            let _ = write!(out, " {} ({})", r.name, r.kind.as_str());
+        }
+        None => {
+            let _ = write!(out, " {}", ex.answer_name.as_deref().unwrap_or("?"));
+        }
+    }
+    let _ = write!(out, " seq={}", ex.seq);
+    if let Some(p) = ex.portid {
+        let _ = write!(out, " portid={p}");
+    }
+    out.push_str(": ");
+    match ex.outcome {
+        Outcome::Error(e) => {
+            let _ = write!(out, "error {e}");
+            if let Some((n, t)) = errno_of(e) {
+                let _ = write!(out, " {n} \"{t}\"");
+            }
+        }
+        Outcome::Dump | Outcome::DumpIntr | Outcome::DumpCut => {
+            let n = ex.replies;
+            let _ = write!(
+                out,
+                "{} of {n} entr{}",
+                ex.outcome.as_str(),
+                if n == 1 { "y" } else { "ies" }
+            );
+        }
+        Outcome::Ok if ex.replies > 0 => {
+            let n = ex.replies;
+            let _ = write!(out, "ok, {n} repl{}", if n == 1 { "y" } else { "ies" });
+        }
+        o => out.push_str(o.as_str()),
+    }
+    if let Some(x) = &ex.extack {
+        if let Some(m) = &x.msg {
+            let _ = write!(out, " msg=\"{m}\"");
+        }
+        if let Some(p) = &x.path {
+            let _ = write!(out, " at {p}");
+            if let Some(t) = x.attr_type {
+                let _ = write!(out, " ({t})");
+            }
+        } else if let Some(o) = x.offset {
+            let _ = write!(out, " at offset {o}");
+        }
+        if !x.policy.is_empty() {
+            out.push_str(" policy");
+            for (k, v) in &x.policy {
+                let _ = write!(out, " {k}={v}");
+            }
+        }
+        if let Some(m) = &x.missing {
+            let _ = write!(out, " missing {m}");
+            if let Some(n) = &x.missing_in {
+                let _ = write!(out, " in {n}");
+            } else if let Some(o) = x.missing_nest_offset {
+                let _ = write!(out, " in the nest at offset {o}");
+            }
+        }
+    }
+    if ex.frames.len() > 1 {
+        let d = ex.duration();
+        let _ = write!(out, " in {}.{:03} ms", d.as_millis(), d.as_micros() % 1000);
+    }
+    if let Some(v) = &ex.verdict {
+        let _ = write!(out, " | kernel: {v}");
+        match ex.verdict_agrees() {
+            Some(true) => out.push_str(" (agrees)"),
+            Some(false) => out.push_str(" (DISAGREES with the kernel's answer)"),
+            None => {}
+        }
+    }
+    out.push('\n');
+}
+
+/// Frame numbers, ranges of consecutive ones compressed: `3-9,12`.
+pub fn write_frames(out: &mut String, frames: &[u64]) {
+    out.push_str("frames ");
+    let mut i = 0;
+    let mut first = true;
+    while let Some(&a) = frames.get(i) {
+        let mut j = i;
+        while frames
+            .get(j + 1)
+            .is_some_and(|&n| Some(n) == frames.get(j).map(|x| x + 1))
+        {
+            j += 1;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        let b = frames.get(j).copied().unwrap_or(a);
+        if b > a {
+            let _ = write!(out, "{a}-{b}");
+        } else {
+            let _ = write!(out, "{a}");
+        }
+        i = j + 1;
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The summary
+
+/// The summary as text.
+pub fn summary_text(o: &mut String, s: &Summary) {
+    let _ = writeln!(o, "summary");
+    let _ = write!(o, "  records {}, messages {}", s.records(), s.messages());
+    if let Some((a, p, b)) = s.span() {
+        let d = s.duration();
+        o.push_str(", from ");
+        let _ = fmt_utc(o, a, p);
+        o.push_str(" to ");
+        let _ = fmt_utc(o, b, p);
+        let _ = write!(o, " ({}.{:06} s)", d.as_secs(), d.subsec_micros());
+    }
+    o.push('\n');
+    let _ = writeln!(o, "  messages by type and direction:");
+    for (name, dir, c) in s.by_type() {
+        let _ = writeln!(o, "    {c:>8}  {name} ({})", dir.as_str());
+    }
+    let _ = writeln!(o, "  messages by kind:");
+    for (k, c) in s.kinds() {
+        let _ = writeln!(o, "    {c:>8}  {k}");
+    }
+    if !s.outcomes().is_empty() {
+        let _ = writeln!(o, "  exchanges by outcome:");
+        for (k, c) in s.outcomes() {
+            let _ = writeln!(o, "    {c:>8}  {k}");
+        }
+    }
+    if !s.verdicts().is_empty() {
+        let _ = writeln!(o, "  kernel verdicts on requests:");
+        for ((k, e), c) in s.verdicts() {
+            let _ = writeln!(
+                o,
+                "    {c:>8}  {k}{}{e}",
+                if e.is_empty() { "" } else { " " }
+            );
+        }
+        let (a, d) = s.verdict_agreement();
+        if a + d > 0 {
+            let _ = writeln!(
+                o,
+                "    verdicts against the kernel's answers in the capture: {a} agree, {d} disagree"
+            );
+        }
+    }
+    if !s.errors().is_empty() {
+        let _ = writeln!(o, "  errors by errno:");
+        for (e, c) in s.errors() {
+            let (n, t) = errno_of(*e).unwrap_or(("?", "?"));
+            let _ = writeln!(o, "    {c:>8}  {e} {n} ({t})");
+        }
+    }
+    let _ = writeln!(o, "  findings by severity and code:");
+    if s.findings().is_empty() {
+        let _ = writeln!(o, "           none");
+    }
+    for ((sev, code), c) in s.findings().iter().rev() {
+        let _ = writeln!(o, "    {c:>8}  {sev} {code}");
+    }
+    if !s.dumps().is_empty() {
+        let _ = writeln!(o, "  dumps (first frame, request, entries, outcome):");
+        for (f, n, e, out) in s.dumps() {
+            let y = if *e == 1 { "y" } else { "ies" };
+            let _ = writeln!(o, "    {f:>8}  {n}: {e} entr{y}, {out}");
+        }
+        if s.more_dumps() > 0 {
+            let _ = writeln!(o, "    ... and {} more dumps", s.more_dumps());
+        }
     }
 }
