@@ -66,7 +66,7 @@ cargo-fuzz = true
 
 [dependencies]
 libfuzzer-sys = "0.4"
-nfct-decode = { path = ".." }
+nfct-decode = { path = "..", default-features = false, features = ["fuzzing"] }
 
 [workspace]
 members = ["."]
@@ -366,7 +366,7 @@ fn seeds(root: &Path) -> Res<()> {
         let mut frames: Vec<(u64, u32, capture::LinkHeader, Vec<u8>)> = Vec::new();
         capture::for_each_event_in_slice(&data, &mut |ev| {
             if let Event::Frame(f) = ev {
-                frames.push((f.number, f.linktype, f.link, f.data.to_vec()));
+                frames.push((f.meta.number, f.meta.linktype, f.meta.link, f.data.to_vec()));
             }
         })?;
         for (number, linktype, link, nl) in frames {

@@ -42,8 +42,10 @@ impl fmt::Display for Severity {
 
 macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal, $sev:ident; )*) => {
-        /// Stable identifier of a kind of finding.
+        /// Stable identifier of a kind of finding. New codes are added in minor
+        /// releases (docs/json.md), hence `non_exhaustive`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum Code {
             $( $(#[$doc])* $variant, )*
         }
@@ -312,10 +314,38 @@ pub struct Finding {
     pub kernel: Option<KernelAction>,
     /// Index of the attribute node the finding belongs to, for inline rendering.
     #[serde(skip)]
+    #[doc(hidden)]
     pub node: Option<usize>,
 }
 
 impl Finding {
+    /// How bad it is.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// Its stable code.
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    /// The attribute path in kernel names (`tuple-orig.tuple-ip.ip-v4-src`); empty
+    /// for findings about headers, records or the capture.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Byte offset within the record's netlink data (capture-level findings: the
+    /// record's offset in the file).
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// One line for humans.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// A finding with no attribute path.
     pub fn new(code: Code, offset: usize, message: impl Into<String>) -> Finding {
         Finding {
