@@ -25,25 +25,20 @@
 )]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use nfct_decode::capture::{self, Event};
 use nfct_decode::decode::Decoder;
-use nfct_decode::model::{Body, Direction, Kind, Record};
+use nfct_decode::model::{Direction, Kind, Record};
 use nfct_decode::render::json::JsonRenderer;
 use nfct_decode::render::text::TextRenderer;
-use nfct_decode::render::FrameInfo;
+use nfct_decode::render::Render;
 use nfct_decode::run::{Config, Format, Runner};
 use nfct_decode::schema::{ct, AttrSet};
 use nfct_decode::wire::Endian;
+use nfct_decode::{decode_capture, DecodedRecord, Options};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-/// One record of a corpus capture, decoded once.
-struct Rec {
-    info: FrameInfo,
-    data: Vec<u8>,
-    rec: Record,
-}
+type Rec = DecodedRecord;
 
 fn file(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -53,21 +48,9 @@ fn file(name: &str) -> Vec<u8> {
 }
 
 fn records(name: &str) -> Vec<Rec> {
-    let bytes = file(name);
-    let mut out = Vec::new();
-    capture::for_each_event_in_slice(&bytes, &mut |ev| {
-        if let Event::Frame(f) = ev {
-            let mut rec = Record::default();
-            Decoder::default().decode_record(f.data, f.link.protocol, &mut rec);
-            out.push(Rec {
-                info: FrameInfo::of(&f),
-                data: f.data.to_vec(),
-                rec,
-            });
-        }
-    })
-    .expect("corpus capture");
-    out
+    decode_capture(&file(name), Options::default())
+        .expect("corpus capture")
+        .records
 }
 
 /// The first record of `name` that `pick` accepts.
@@ -79,22 +62,19 @@ fn pick(name: &str, pick: impl Fn(&Rec) -> bool) -> Rec {
 }
 
 fn nf_set(r: &Rec, i: usize) -> Option<&'static str> {
-    match &r.rec.messages.get(i)?.body {
-        Body::Nf(nf) => nf.set.map(|s| s.name),
-        _ => None,
-    }
+    r.messages().nth(i)?.set().map(|s| s.name)
 }
 
 /// Attribute bytes of message `i` (after nlmsghdr and nfgenmsg).
 fn payload(r: &Rec, i: usize) -> Vec<u8> {
-    let m = &r.rec.messages[i];
+    let m = &r.record().messages[i];
     r.data[m.payload.clone()].to_vec()
 }
 
 /// Value bytes of the first node named `name` in set `set`.
 fn node_value(r: &Rec, set: &str, name: &str) -> Vec<u8> {
     let n = r
-        .rec
+        .record()
         .nodes
         .iter()
         .find(|n| n.set.name == set && n.name() == Some(name))
@@ -104,14 +84,14 @@ fn node_value(r: &Rec, set: &str, name: &str) -> Vec<u8> {
 
 /// Bytes of message `i` alone (its nlmsg_len).
 fn message_bytes(r: &Rec, i: usize) -> Vec<u8> {
-    let m = &r.rec.messages[i];
+    let m = &r.record().messages[i];
     r.data[m.offset..m.offset + m.header.len as usize].to_vec()
 }
 
 fn bench_sets(c: &mut Criterion) {
-    let dump = pick("big_dump.pcap", |r| r.rec.messages.len() >= 15);
+    let dump = pick("big_dump.pcap", |r| r.record().messages.len() >= 15);
     let event = pick("events.pcap", |r| {
-        r.rec
+        r.record()
             .nodes
             .iter()
             .any(|n| n.name() == Some("protoinfo-tcp"))
@@ -154,22 +134,29 @@ fn bench_sets(c: &mut Criterion) {
 }
 
 fn bench_records(c: &mut Criterion) {
-    let dump = pick("big_dump.pcap", |r| r.rec.messages.len() >= 15);
+    let dump = pick("big_dump.pcap", |r| r.record().messages.len() >= 15);
     let event = pick("events.pcap", |r| {
-        matches!(r.rec.messages.first().map(|m| m.kind), Some(Kind::Event(_)))
-            && r.rec
-                .nodes
-                .iter()
-                .any(|n| n.name() == Some("protoinfo-tcp"))
+        matches!(
+            r.record().messages.first().map(|m| m.kind),
+            Some(Kind::Event(_))
+        ) && r
+            .record()
+            .nodes
+            .iter()
+            .any(|n| n.name() == Some("protoinfo-tcp"))
     });
     let cases = [
         (
             "dump_message",
             message_bytes(&dump, 0),
-            dump.info.link.protocol,
+            dump.frame.link.protocol,
         ),
-        ("event", event.data.clone(), event.info.link.protocol),
-        ("dump_record_15", dump.data.clone(), dump.info.link.protocol),
+        ("event", event.data.clone(), event.frame.link.protocol),
+        (
+            "dump_record_15",
+            dump.data.clone(),
+            dump.frame.link.protocol,
+        ),
     ];
     let decoder = Decoder::default();
     let mut rec = Record::default();
@@ -187,7 +174,7 @@ fn bench_records(c: &mut Criterion) {
 }
 
 fn bench_render(c: &mut Criterion) {
-    let dump = pick("big_dump.pcap", |r| r.rec.messages.len() >= 15);
+    let dump = pick("big_dump.pcap", |r| r.record().messages.len() >= 15);
     let mut out: Vec<u8> = Vec::with_capacity(1 << 16);
     let mut g = c.benchmark_group("render");
     g.throughput(Throughput::Bytes(dump.data.len() as u64));
@@ -195,9 +182,8 @@ fn bench_render(c: &mut Criterion) {
     g.bench_function("json_record_15", |b| {
         b.iter(|| {
             out.clear();
-            for m in &dump.rec.messages {
-                json.message(&mut out, &dump.info, &dump.data, &dump.rec, m)
-                    .unwrap();
+            for m in dump.messages() {
+                json.message(&mut out, &dump.frame, &m).unwrap();
             }
             black_box(out.len())
         })
@@ -207,9 +193,8 @@ fn bench_render(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 out.clear();
-                for m in &dump.rec.messages {
-                    text.message(&mut out, &dump.info, &dump.data, &dump.rec, m)
-                        .unwrap();
+                for m in dump.messages() {
+                    text.message(&mut out, &dump.frame, &m).unwrap();
                 }
                 black_box(out.len())
             })

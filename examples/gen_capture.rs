@@ -255,8 +255,8 @@ fn load(path: &Path) -> Res<Source> {
     let mut frames: Vec<(Duration, u16, Vec<u8>)> = Vec::new();
     capture::for_each_event_in_slice(&bytes, &mut |ev| {
         if let Event::Frame(f) = ev {
-            if f.linktype == LINKTYPE_NETLINK && f.findings.is_empty() {
-                frames.push((f.ts, f.link.protocol, f.data.to_vec()));
+            if f.meta.linktype == LINKTYPE_NETLINK && f.findings.is_empty() {
+                frames.push((f.meta.ts, f.meta.link.protocol, f.data.to_vec()));
             }
         }
     })

@@ -1508,7 +1508,7 @@ fn from_captures(dir: &std::path::Path) -> Vec<Base> {
             .unwrap_or_default();
         let _ = capture::for_each_event_in_slice(&bytes, &mut |ev| {
             let Event::Frame(frame) = ev else { return };
-            if frame.link.protocol != 12 {
+            if frame.meta.link.protocol != 12 {
                 return;
             }
             dec.decode_record(frame.data, 12, &mut rec);
@@ -1521,7 +1521,7 @@ fn from_captures(dir: &std::path::Path) -> Vec<Base> {
                     continue;
                 };
                 out.push(Base {
-                    name: format!("{stem} frame {}", frame.number),
+                    name: format!("{stem} frame {}", frame.meta.number),
                     bytes: b.to_vec(),
                     setup: Setup::default(),
                 });
@@ -2038,9 +2038,17 @@ fn child(args: &Args) -> ExitCode {
         let ok = agrees(&v, &ans, flags);
         if v.kernel == Outcome::Depends {
             t.depends += 1;
-            let why: String = v.reason.chars().take(90).collect();
+            let why: String = if std::env::var_os("KDIFF_FULL").is_some() {
+                v.reason.to_string()
+            } else {
+                v.reason.chars().take(90).collect()
+            };
+            let ke = match ans.error {
+                Some((e, _)) if e != 0 => verdict::errno_name(-e).unwrap_or("?"),
+                _ => "",
+            };
             *t.depends_on
-                .entry(format!("{why} -> kernel {}", k.name()))
+                .entry(format!("{why} -> kernel {} {ke}", k.name()))
                 .or_default() += 1;
         }
         if ok {

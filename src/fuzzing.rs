@@ -32,13 +32,14 @@
 //! module use `assert!` (in functions marked `#[allow(clippy::panic)]`). Nothing
 //! else in the library panics: these checks only fire when the library is wrong.
 
-use crate::capture::{self, TsPrecision, ARPHRD_NETLINK, LINKTYPE_LINUX_SLL2, LINKTYPE_NETLINK};
+use crate::capture::{
+    self, FrameMeta, TsPrecision, ARPHRD_NETLINK, LINKTYPE_LINUX_SLL2, LINKTYPE_NETLINK,
+};
 use crate::decode::{nf_op, Decoder, Op, Options, MAX_DEPTH, NETLINK_NETFILTER};
 use crate::encode::MsgBuilder;
 use crate::finding::Severity;
 use crate::model::{Body, Direction, Record, Value};
 use crate::render::text::write_tree;
-use crate::render::FrameInfo;
 use crate::run::{Config, Counts, Format, Runner};
 use crate::schema::{self, ct, AttrDef, AttrSet, Display, Order, Type, CT_SETS};
 use crate::wire::{align4, Endian, NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN};
@@ -299,11 +300,15 @@ pub fn record(data: &[u8]) {
     Decoder::default().decode_record(netlink, link.protocol, &mut rec);
     check_record(&rec, netlink);
     check_findings_json(&rec);
-    let frame = FrameInfo {
+    let frame = FrameMeta {
         number: 1,
+        offset: 0,
         ts: Duration::from_secs(1_700_000_000),
         precision: TsPrecision::Micro,
         linktype,
+        interface: 0,
+        caplen: u32::try_from(data.len()).unwrap_or(u32::MAX),
+        orig_len: u32::try_from(data.len()).unwrap_or(u32::MAX),
         link,
     };
     let mut runner = Runner::new(Config {
@@ -776,7 +781,7 @@ fn write_attrs(b: &mut MsgBuilder, attrs: &[GenAttr], order: Endian) {
     for a in attrs {
         match &a.value {
             GenValue::Nest(children) => {
-                let set = a.def.nested().unwrap_or(&crate::decode::UNKNOWN_SET);
+                let set = a.def.nested().unwrap_or(&crate::schema::UNKNOWN_SET);
                 b.open(a.def.num | NLA_F_NESTED, set);
                 write_attrs(b, children, order);
                 b.end();

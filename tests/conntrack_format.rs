@@ -25,11 +25,9 @@
     clippy::expect_used
 )]
 
-use nfct_decode::capture::{for_each_event_in_slice, Event};
-use nfct_decode::model::{Body, Direction, EventKind, Kind, Record};
+use nfct_decode::model::{Direction, EventKind, Kind};
 use nfct_decode::render::conntrack::{ConntrackRenderer, CtOutput, LabelMap, LineKind};
-use nfct_decode::render::FrameInfo;
-use nfct_decode::Decoder;
+use nfct_decode::{decode_capture, Options};
 use std::process::Command;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/captures");
@@ -140,37 +138,24 @@ fn labels() -> LabelMap {
 /// Every netfilter message of `name`.pcap rendered with `opts`.
 fn render(name: &str, opts: CtOutput) -> Vec<M> {
     let bytes = std::fs::read(path(name, "pcap")).unwrap();
-    let dec = Decoder::default();
-    let mut rec = Record::default();
+    let cap = decode_capture(&bytes, Options::default()).unwrap();
     let mut r = ConntrackRenderer::new(opts, false).with_labels(Some(labels()));
     let mut out = Vec::new();
-    for_each_event_in_slice(&bytes, &mut |ev| {
-        let Event::Frame(frame) = ev else { return };
-        if frame.link.protocol != 12 {
-            return;
-        }
-        let info = FrameInfo::of(&frame);
-        dec.decode_record(frame.data, frame.link.protocol, &mut rec);
-        for m in &rec.messages {
-            let lk = r.format(&info, frame.data, &rec, m);
-            let (subsys, msg) = match &m.body {
-                Body::Nf(nf) => (nf.subsys, nf.msg),
-                _ => (0, 0),
-            };
-            out.push(M {
-                frame: frame.number,
-                to_kernel: m.direction == Direction::ToKernel,
-                kind: m.kind,
-                subsys,
-                msg,
-                flags: m.header.flags,
-                portid: m.header.portid,
-                line: r.line().to_string(),
-                lk,
-            });
-        }
-    })
-    .unwrap();
+    for m in cap.messages().filter(|m| m.protocol() == 12) {
+        let lk = r.format(m.frame(), &m);
+        let (subsys, msg) = m.nf().map(|nf| (nf.subsys, nf.msg)).unwrap_or((0, 0));
+        out.push(M {
+            frame: m.frame().number,
+            to_kernel: m.direction() == Direction::ToKernel,
+            kind: m.kind(),
+            subsys,
+            msg,
+            flags: m.header().flags,
+            portid: m.header().portid,
+            line: r.line().to_string(),
+            lk,
+        });
+    }
     out
 }
 

@@ -28,11 +28,13 @@ use nfct_decode::encode::MsgBuilder;
 use nfct_decode::model::{Body, Direction, Value};
 use nfct_decode::render::json::JsonRenderer;
 use nfct_decode::render::text::write_tree;
-use nfct_decode::render::FrameInfo;
+use nfct_decode::render::Render;
 use nfct_decode::schema::enums::{self, FILTER_FLAGS};
 use nfct_decode::schema::netlink;
 use nfct_decode::schema::{ct, set_by_name, AttrDef, AttrSet, Display, Order, Type, CT_SETS};
+use nfct_decode::view::{Attr, Msg};
 use nfct_decode::wire::{Endian, NLA_F_NESTED, NLA_F_NET_BYTEORDER};
+use nfct_decode::FrameMeta;
 use nfct_decode::{Code, Decoder, Record, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -162,7 +164,7 @@ const CAPTURES: &[&str] = &[
 
 struct Sample {
     capture: &'static str,
-    frame: FrameInfo,
+    frame: FrameMeta,
     protocol: u16,
     data: Vec<u8>,
 }
@@ -178,8 +180,8 @@ fn samples() -> &'static [Sample] {
                 if let Event::Frame(f) = ev {
                     out.push(Sample {
                         capture: name,
-                        frame: FrameInfo::of(&f),
-                        protocol: f.link.protocol,
+                        frame: f.meta,
+                        protocol: f.meta.link.protocol,
                         data: f.data.to_vec(),
                     });
                 }
@@ -1249,7 +1251,7 @@ fn json_snapshot(set: &'static AttrSet) {
                 if nf.set.is_some_and(|x| std::ptr::eq(x, set)) && !m.attrs.is_empty() {
                     let mut out = Vec::new();
                     JsonRenderer::default()
-                        .message(&mut out, &s.frame, &s.data, &rec, m)
+                        .message(&mut out, &s.frame, &Msg::new(&rec, &s.data, m))
                         .unwrap();
                     let line = String::from_utf8(out).unwrap();
                     // valid JSON, one line
@@ -1724,6 +1726,14 @@ fn first_real(d: &'static AttrDef) -> (&'static Sample, Record, usize) {
 }
 
 /// The findings about node `i` and its descendants.
+/// The value of the uint at dotted kernel names `path` among the attributes of the
+/// record's first message (a conntrack message).
+fn uint_at(rec: &Record, path: &str) -> Option<u64> {
+    let (nums, len) = nfct_decode::schema::resolve(&ct::CONNTRACK, path).unwrap();
+    let m = &rec.messages[0];
+    rec.uint(rec.find_path(m.attrs.clone(), &nums[..len])?)
+}
+
 fn findings_under(rec: &Record, i: usize) -> Vec<Code> {
     let end = rec.nodes[i].end as usize;
     rec.findings
@@ -1761,11 +1771,7 @@ fn spec_timestamp_is_a_nest_of_tstamp() {
     let rec = decode_msg(&kernel_reply(&ct::CONNTRACK, |b| {
         b.nest("timestamp").uint("start", 10).uint("stop", 20).end();
     }));
-    let m = &rec.messages[0];
-    assert_eq!(
-        rec.uint(rec.find_path(m.attrs.clone(), &[20, 2]).unwrap()),
-        Some(20)
-    );
+    assert_eq!(uint_at(&rec, "timestamp.stop"), Some(20));
     assert!(rec.findings.is_empty());
 }
 
@@ -1804,15 +1810,8 @@ fn spec_filter_is_a_nest_with_host_order_flags() {
             .uint("reply-flags", 0x3)
             .end();
         let rec = decode_msg(&msg_bytes(b));
-        let m = &rec.messages[0];
-        assert_eq!(
-            rec.uint(rec.find_path(m.attrs.clone(), &[25, 1]).unwrap()),
-            Some(9)
-        );
-        assert_eq!(
-            rec.uint(rec.find_path(m.attrs.clone(), &[25, 2]).unwrap()),
-            Some(3)
-        );
+        assert_eq!(uint_at(&rec, "filter.orig-flags"), Some(9));
+        assert_eq!(uint_at(&rec, "filter.reply-flags"), Some(3));
         let want: &[Code] = if order == Endian::Big {
             &[Code::HostBigEndian]
         } else {
@@ -1842,8 +1841,8 @@ fn spec_nat_numbers() {
     // real: nat.pcap, `--dst-nat 192.168.9.9:8080` and `--dst-nat [fd00::9]:8080`
     let (s, rec, i) = first_real(def(&ct::NAT, "nat-proto"));
     assert_eq!(rec.nodes[i].num(), 3);
-    let min = rec.find(rec.child_range(i), 1).unwrap();
-    assert_eq!(rec.uint(min), Some(8080));
+    let min = Attr::new(&rec, &s.data, i).get("nat-port-min").unwrap();
+    assert_eq!(min.uint(), Some(8080));
     assert!(findings_under(&rec, i - 2).is_empty());
     assert_eq!(s.capture, "nat");
     let (s, rec, i) = first_real(def(&ct::NAT, "nat-v6-minip"));
@@ -1963,9 +1962,10 @@ fn spec_labels_mask_is_named_labels_mask() {
     let (s, rec, i) = first_real(d);
     assert_eq!(s.capture, "insert_and_list");
     assert!(findings_under(&rec, i).is_empty());
-    let mut name = String::new();
-    nfct_decode::render::node_name(&rec.nodes[i], &mut name);
-    assert_eq!(name, "labels-mask");
+    assert_eq!(
+        Attr::new(&rec, &s.data, i).name().to_string(),
+        "labels-mask"
+    );
 }
 
 // ---------------------------------------------------------------------------------

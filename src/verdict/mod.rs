@@ -579,7 +579,7 @@ impl Machine<'_> {
                 let level = Level {
                     broken: None,
                     tb: Tb::default(),
-                    set: &crate::decode::UNKNOWN_SET,
+                    set: &crate::schema::UNKNOWN_SET,
                     at: off,
                     nest: None,
                 };
@@ -1532,7 +1532,7 @@ mod tests {
                     let set = h
                         .policy
                         .map(|p| p.set)
-                        .unwrap_or(&crate::decode::UNKNOWN_SET);
+                        .unwrap_or(&crate::schema::UNKNOWN_SET);
                     total += steps(h.steps, set, h.name);
                 }
             }

@@ -1,9 +1,7 @@
 //! Helpers shared by the integration tests.
 
-use nfct_decode::capture::{for_each_event_in_slice, Event};
-use nfct_decode::model::Record;
 use nfct_decode::run::{Config, Format, Runner};
-use nfct_decode::{Decoder, Finding};
+use nfct_decode::{decode_capture, Finding, Options};
 use std::path::PathBuf;
 
 /// Path of a file under corpus/captures.
@@ -34,56 +32,41 @@ pub struct Msg {
 }
 
 /// Decodes a whole capture held in memory; returns its messages, the number of
-/// records and every notice.
+/// records and every notice (capture, record and record-level findings).
 pub fn decode(bytes: &[u8]) -> (Vec<Msg>, u64, Vec<Finding>) {
-    let dec = Decoder::default();
-    let mut rec = Record::default();
+    let cap = decode_capture(bytes, Options::default()).unwrap();
+    let mut notices: Vec<Finding> = Vec::new();
     let mut msgs = Vec::new();
-    let mut records = 0;
-    let mut notices = Vec::new();
-    for_each_event_in_slice(bytes, &mut |ev| match ev {
-        Event::Frame(f) => {
-            records += 1;
-            notices.extend(f.findings.iter().cloned());
-            dec.decode_record(f.data, f.link.protocol, &mut rec);
-            for &i in &rec.record_findings {
-                notices.push(rec.findings[i].clone());
+    for r in &cap.records {
+        notices.extend(r.frame_findings.iter().cloned());
+        let rec = r.record();
+        notices.extend(rec.record_findings.iter().map(|&i| rec.findings[i].clone()));
+        for m in r.messages() {
+            let nf = m.nf();
+            let mut unknown = 0;
+            let mut ranges = vec![m.message().attrs.clone()];
+            if let nfct_decode::model::Body::Error { echo: Some(e), .. } = &m.message().body {
+                ranges.push(e.attrs.clone());
             }
-            for m in &rec.messages {
-                let mut name = String::new();
-                nfct_decode::render::type_name(m, &mut name);
-                let (res_id, family) = match &m.body {
-                    nfct_decode::model::Body::Nf(nf) => {
-                        (Some(nf.nfgen.res_id), Some(nf.nfgen.family))
-                    }
-                    _ => (None, None),
-                };
-                let mut unknown = 0;
-                let mut ranges = vec![m.attrs.clone()];
-                if let nfct_decode::model::Body::Error { echo: Some(e), .. } = &m.body {
-                    ranges.push(e.attrs.clone());
-                }
-                for r in ranges {
-                    unknown += rec.nodes[r].iter().filter(|n| n.def.is_none()).count();
-                }
-                msgs.push(Msg {
-                    frame: f.number,
-                    name,
-                    kind: m.kind.as_str(),
-                    ty: m.header.ty,
-                    flags: m.header.flags,
-                    seq: m.header.seq,
-                    res_id,
-                    family,
-                    findings: rec.findings[m.findings.clone()].to_vec(),
-                    unknown_attrs: unknown,
-                });
+            for r in ranges {
+                unknown += rec.nodes[r].iter().filter(|n| n.def.is_none()).count();
             }
+            msgs.push(Msg {
+                frame: r.frame.number,
+                name: m.name().to_string(),
+                kind: m.kind().as_str(),
+                ty: m.header().ty,
+                flags: m.header().flags,
+                seq: m.header().seq,
+                res_id: nf.map(|n| n.nfgen.res_id),
+                family: nf.map(|n| n.nfgen.family),
+                findings: m.findings().to_vec(),
+                unknown_attrs: unknown,
+            });
         }
-        Event::Notice { finding, .. } => notices.push(finding),
-    })
-    .unwrap();
-    (msgs, records, notices)
+    }
+    notices.extend(cap.notices.into_iter().map(|n| n.finding));
+    (msgs, cap.records.len() as u64, notices)
 }
 
 /// Runs the library pipeline over in-memory capture bytes and returns the output.

@@ -17,9 +17,7 @@ fn run(bytes: &[u8], cfg: Config, filters: &[&str]) -> String {
     let mut r = Runner::new(cfg).with_filter(f);
     let mut out = Vec::new();
     r.run_slice(bytes, &mut out).unwrap();
-    if let Some(s) = r.summary() {
-        out.extend_from_slice(format!("{}\n", s.to_json()).as_bytes());
-    }
+    r.finish(&mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -51,7 +49,7 @@ fn keep_frames(bytes: &[u8], keep: impl Fn(u64) -> bool) -> Vec<u8> {
     let mut recs: Vec<Vec<u8>> = Vec::new();
     for_each_event_in_slice(bytes, &mut |ev| {
         if let Event::Frame(f) = ev {
-            if keep(f.number) {
+            if keep(f.meta.number) {
                 recs.push(f.data.to_vec());
             }
         }
@@ -272,13 +270,33 @@ fn filters_select_messages() {
 #[test]
 fn filter_errors_are_reported() {
     let mut f = Filter::new();
-    assert!(f
-        .add("colour=red")
-        .unwrap_err()
-        .contains("unknown filter key"));
-    assert!(f.add("addr=10.0.0.0/40").unwrap_err().contains("prefix"));
-    assert!(f.add("status=assured,bogus").unwrap_err().contains("bogus"));
-    assert!(f.add("errno=ENOTANERRNO").unwrap_err().contains("errno"));
+    let err = |f: &mut Filter, e: &str| f.add(e).unwrap_err().to_string();
+    assert_eq!(
+        err(&mut f, "colour=red"),
+        "unknown filter key \"colour\" (keys: kind, dir, subsys, msg, family, proto, addr, \
+         src, dst, port, sport, dport, zone, mark, status, errno, findings, code, frame, nat, \
+         label, state, helper)"
+    );
+    assert_eq!(
+        err(&mut f, "protoo=tcp"),
+        "unknown filter key \"protoo\": did you mean \"proto\"?"
+    );
+    assert_eq!(
+        err(&mut f, "addr=10.0.0.0/40"),
+        "addr=10.0.0.0/40: bad prefix length \"40\" (0 to 32)"
+    );
+    assert!(err(&mut f, "status=assured,bogus").starts_with(
+        "status=bogus: unknown value \"bogus\" (valid: expected, seen-reply, assured,"
+    ));
+    assert_eq!(
+        err(&mut f, "errno=ENOTANERRNO"),
+        "errno=ENOTANERRNO: \"ENOTANERRNO\" is not an errno name (ENOENT, EINVAL, ...) or number"
+    );
+    assert_eq!(
+        err(&mut f, "proto=tcp and"),
+        "the filter ends with \"and\": a term must follow"
+    );
+    assert!(f.is_empty(), "a refused expression adds nothing");
 }
 
 #[test]
@@ -306,7 +324,7 @@ fn count_limits_output() {
 #[test]
 fn summary_counts() {
     let cfg = Config {
-        format: Format::None,
+        format: Format::Json,
         summary: true,
         ..Config::default()
     };
@@ -330,7 +348,7 @@ fn summary_counts() {
     assert_eq!(dumps, vec![2, 2, 1, 1]);
     // Events by kind: events.txt printed 6 [NEW], 14 [UPDATE], 6 [DESTROY].
     let cfg = Config {
-        format: Format::None,
+        format: Format::Json,
         summary: true,
         ..Config::default()
     };

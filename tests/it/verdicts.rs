@@ -6,7 +6,9 @@ use crate::common::{capture, capture_path, render};
 use nfct_decode::capture::{for_each_event_in_slice, Event};
 use nfct_decode::model::{Body, Direction, Kind, Record};
 use nfct_decode::run::Format;
+use nfct_decode::schema::paths;
 use nfct_decode::verdict::{self, Answer, Outcome, Verdict};
+use nfct_decode::view::Msg;
 use nfct_decode::wire::Endian;
 use nfct_decode::{Decoder, Options};
 use std::collections::BTreeMap;
@@ -64,7 +66,7 @@ fn kernel_cases() -> Vec<Case> {
             };
             if let Some(verdict) = v {
                 cases.push(Case {
-                    frame: f.number,
+                    frame: f.meta.number,
                     verdict,
                     flags,
                     seq,
@@ -82,7 +84,9 @@ fn kernel_cases() -> Vec<Case> {
                     let mine = echo.as_ref().is_none_or(|e| e.header.seq == c.seq);
                     if mine && c.error.is_none() {
                         c.error = Some(*error);
-                        c.offs = rec.find(m.attrs.clone(), 2).and_then(|i| rec.uint(i));
+                        c.offs = Msg::new(&rec, f.data, m)
+                            .at(&paths::EXTACK_OFFS)
+                            .and_then(|a| a.uint());
                     }
                 }
                 (_, Kind::Done | Kind::DumpReply | Kind::Reply) => c.replied = true,
