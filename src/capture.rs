@@ -293,6 +293,51 @@ pub fn for_each_event_in_slice(
     }
 }
 
+/// The cooked link-layer headers as byte ranges (smoltcp's `mod field`), so that
+/// no offset into them is a literal.
+pub mod field {
+    /// A byte range within a header.
+    pub type Field = core::ops::Range<usize>;
+
+    /// The cooked header of LINKTYPE_NETLINK and LINKTYPE_LINUX_SLL (big-endian).
+    pub mod sll {
+        use super::Field;
+        /// Packet type.
+        pub const PKTTYPE: Field = 0..2;
+        /// ARPHRD type (824: ARPHRD_NETLINK).
+        pub const HATYPE: Field = 2..4;
+        /// Link-layer address length.
+        pub const HALEN: Field = 4..6;
+        /// Link-layer address (zero on nlmon).
+        pub const ADDR: Field = 6..14;
+        /// Protocol: the netlink family.
+        pub const PROTOCOL: Field = 14..16;
+        /// Header length.
+        pub const SIZE: usize = PROTOCOL.end;
+    }
+
+    /// The cooked header of LINKTYPE_LINUX_SLL2 (big-endian).
+    pub mod sll2 {
+        use super::Field;
+        /// Protocol: the netlink family.
+        pub const PROTOCOL: Field = 0..2;
+        /// Reserved.
+        pub const RESERVED: Field = 2..4;
+        /// Interface index.
+        pub const IFINDEX: Field = 4..8;
+        /// ARPHRD type.
+        pub const HATYPE: Field = 8..10;
+        /// Packet type.
+        pub const PKTTYPE: usize = 10;
+        /// Link-layer address length.
+        pub const HALEN: usize = 11;
+        /// Link-layer address.
+        pub const ADDR: Field = 12..20;
+        /// Header length.
+        pub const SIZE: usize = ADDR.end;
+    }
+}
+
 /// Parses the cooked header at the start of `record` for `linktype` (253, 113 or
 /// 276). `None` if the link type is not one of them or `record` is too short.
 pub fn parse_link_header(linktype: u32, record: &[u8]) -> Option<LinkHeader> {
@@ -307,11 +352,11 @@ pub fn parse_link_header(linktype: u32, record: &[u8]) -> Option<LinkHeader> {
 /// NETLINK / LINUX_SLL: 16 bytes, all big-endian.
 fn sll_header(i: &[u8]) -> IResult<&[u8], LinkHeader> {
     let (i, (pkttype, hatype, _halen, _addr, protocol)) = (
-        be_u16,       // packet type
-        be_u16,       // ARPHRD type
-        be_u16,       // link-layer address length
-        take(8usize), // link-layer address (zero on nlmon)
-        be_u16,       // protocol (netlink family)
+        be_u16,                       // packet type
+        be_u16,                       // ARPHRD type
+        be_u16,                       // link-layer address length
+        take(field::sll::ADDR.len()), // link-layer address (zero on nlmon)
+        be_u16,                       // protocol (netlink family)
     )
         .parse(i)?;
     let header = LinkHeader {
@@ -319,7 +364,7 @@ fn sll_header(i: &[u8]) -> IResult<&[u8], LinkHeader> {
         hatype,
         protocol,
         ifindex: None,
-        header_len: 16,
+        header_len: field::sll::SIZE,
     };
     Ok((i, header))
 }
@@ -327,13 +372,13 @@ fn sll_header(i: &[u8]) -> IResult<&[u8], LinkHeader> {
 /// LINUX_SLL2: 20 bytes, all big-endian.
 fn sll2_header(i: &[u8]) -> IResult<&[u8], LinkHeader> {
     let (i, (protocol, _reserved, ifindex, hatype, pkttype, _halen, _addr)) = (
-        be_u16,       // protocol (netlink family)
-        be_u16,       // reserved
-        be_u32,       // interface index
-        be_u16,       // ARPHRD type
-        nom_u8,       // packet type
-        nom_u8,       // link-layer address length
-        take(8usize), // link-layer address
+        be_u16,                        // protocol (netlink family)
+        be_u16,                        // reserved
+        be_u32,                        // interface index
+        be_u16,                        // ARPHRD type
+        nom_u8,                        // packet type
+        nom_u8,                        // link-layer address length
+        take(field::sll2::ADDR.len()), // link-layer address
     )
         .parse(i)?;
     let header = LinkHeader {
@@ -341,7 +386,7 @@ fn sll2_header(i: &[u8]) -> IResult<&[u8], LinkHeader> {
         hatype,
         protocol,
         ifindex: Some(ifindex),
-        header_len: 20,
+        header_len: field::sll2::SIZE,
     };
     Ok((i, header))
 }
@@ -1320,6 +1365,34 @@ impl Records {
 )]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cooked_header_fields_match_the_parsers() {
+        use field::{sll, sll2};
+        let mut h = [0u8; sll::SIZE];
+        h[sll::PKTTYPE].copy_from_slice(&4u16.to_be_bytes());
+        h[sll::HATYPE].copy_from_slice(&824u16.to_be_bytes());
+        h[sll::PROTOCOL].copy_from_slice(&12u16.to_be_bytes());
+        let l = parse_link_header(LINKTYPE_NETLINK, &h).unwrap();
+        assert_eq!(
+            (l.pkttype, l.hatype, l.protocol, l.header_len),
+            (4, 824, 12, 16)
+        );
+        let mut h = [0u8; sll2::SIZE];
+        h[sll2::PROTOCOL].copy_from_slice(&16u16.to_be_bytes());
+        h[sll2::IFINDEX].copy_from_slice(&7u32.to_be_bytes());
+        h[sll2::HATYPE].copy_from_slice(&824u16.to_be_bytes());
+        h[sll2::PKTTYPE] = 4;
+        let l = parse_link_header(LINKTYPE_LINUX_SLL2, &h).unwrap();
+        assert_eq!(
+            (l.pkttype, l.hatype, l.protocol, l.ifindex, l.header_len),
+            (4, 824, 16, Some(7), 20)
+        );
+        assert_eq!(
+            parse_link_header(LINKTYPE_LINUX_SLL2, &h[..sll2::SIZE - 1]),
+            None
+        );
+    }
 
     // ------------------------------------------------------------------
     // Owned events, for comparisons.

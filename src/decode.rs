@@ -13,6 +13,7 @@ use crate::schema::enums::{self, FILTER_FLAGS};
 use crate::schema::messages::{self, Discriminator, Events};
 use crate::schema::{netlink, AttrDef, AttrSet, Display, Order, Type, UNKNOWN_SET};
 use crate::verdict::{self, Judgement, Request};
+use crate::wire::field::{done, nlmsgerr, nlmsghdr};
 use crate::wire::{
     align4, plausible_messages, read_i32, read_uint, Endian, NfGenMsg, NlAttrHdr, NlMsgHdr,
     NFGENMSG_LEN, NLA_HDRLEN, NLMSG_HDRLEN,
@@ -423,7 +424,7 @@ fn check_nlmsg_flags(ctx: &mut Ctx<'_, '_>, msg: &Message) {
     if unknown != 0 {
         ctx.rec.findings.push(Finding::new(
             Code::UnknownNlmsgFlags,
-            msg.offset + 6,
+            msg.offset + nlmsghdr::FLAGS.start,
             format!("nlmsg_flags bits {unknown:#x} have no meaning for this message type"),
         ));
     }
@@ -435,7 +436,7 @@ fn decode_done(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
     let status = read_i32(payload, ctx.order);
     msg.body = Body::Done { status };
     if msg.header.flags & flags::ACK_TLVS != 0 && status.is_some() {
-        let start = msg.payload.start + 4;
+        let start = msg.payload.start + done::STATUS.end;
         let end = msg.payload.end;
         msg.attrs = walk_top(ctx, start, end, Some(&netlink::EXTACK));
         msg.extack = Some(Box::new(resolve_extack(ctx.rec, ctx.data, msg, None)));
@@ -459,7 +460,7 @@ fn decode_error(ctx: &mut Ctx<'_, '_>, msg: &mut Message, protocol: u16) {
     };
     msg.kind = if error == 0 { Kind::Ack } else { Kind::Error };
     let capped = msg.header.flags & flags::CAPPED != 0;
-    let echo_off = msg.payload.start + 4;
+    let echo_off = msg.payload.start + nlmsgerr::MSG;
     let echo_bytes = ctx.data.get(echo_off..msg.payload.end).unwrap_or(&[]);
     let Some(ehdr) = NlMsgHdr::parse(echo_bytes, ctx.order) else {
         ctx.rec.findings.push(Finding::new(
@@ -529,9 +530,11 @@ fn nf_set(ctx: &mut Ctx<'_, '_>, msg: &Message, subsys: u8, m: u8) -> Option<&'s
         }
         let Discriminator::ScalarAttrsWithin { min, max } = q.when;
         if scalar_attrs_within(ctx, msg, min, max) {
-            ctx.rec
-                .findings
-                .push(Finding::new(q.code, msg.offset + 4, q.note));
+            ctx.rec.findings.push(Finding::new(
+                q.code,
+                msg.offset + nlmsghdr::TYPE.start,
+                q.note,
+            ));
             return Some(q.set);
         }
     }
@@ -608,13 +611,13 @@ fn decode_nf(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
     if subsys_name(subsys).is_none() {
         ctx.rec.findings.push(Finding::new(
             Code::UnknownSubsystem,
-            msg.offset + 5,
+            msg.offset + nlmsghdr::type_high_byte(ctx.order),
             format!("nfnetlink subsystem {subsys} is unknown"),
         ));
     } else if nf_msg_name(subsys, m).is_none() {
         ctx.rec.findings.push(Finding::new(
             Code::UnknownMessageType,
-            msg.offset + 4,
+            msg.offset + nlmsghdr::type_low_byte(ctx.order),
             format!(
                 "message {m} is unknown in subsystem {}",
                 subsys_name(subsys).unwrap_or("?")
@@ -1354,6 +1357,31 @@ mod tests {
         );
         // Pre-order: tuple-orig spans everything after it.
         assert_eq!(rec.nodes[m.attrs.start].end as usize, rec.nodes.len());
+    }
+
+    #[test]
+    fn type_byte_offsets_follow_the_byte_order() {
+        // Subsystem 0x30 is unknown; subsystem 1 has no message 0x30. The finding
+        // points at the byte of nlmsg_type that holds the bad number, which is
+        // offset 5 (subsystem) / 4 (message) little-endian and 4 / 5 big-endian.
+        for (order, subsys_at, msg_at) in [(Endian::Little, 5, 4), (Endian::Big, 4, 5)] {
+            for (ty, code, at) in [
+                (0x3000u16, Code::UnknownSubsystem, subsys_at),
+                (0x0130, Code::UnknownMessageType, msg_at),
+            ] {
+                let bytes = MsgBuilder::new(ty, 0x0001, 1, 0, &ct::CONNTRACK)
+                    .with_order(order)
+                    .nfgen(2, 0, 0)
+                    .finish();
+                // Two copies, so the byte order is detected from the walk.
+                let two = [bytes.clone(), bytes.clone()].concat();
+                let rec = decode(&two);
+                assert_eq!(rec.order, Some(order));
+                let f = rec.findings.iter().find(|f| f.code == code).unwrap();
+                assert_eq!(f.offset, at, "{order:?} {ty:#06x}");
+                assert_eq!(two[at], 0x30, "the byte holding the unknown number");
+            }
+        }
     }
 
     #[test]

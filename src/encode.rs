@@ -6,6 +6,7 @@
 //! never panics: a name the current set does not know is written as attribute 0 and
 //! recorded in [`MsgBuilder::errors`].
 
+use crate::capture::field::sll;
 use crate::schema::{AttrSet, Order, Type};
 use crate::wire::{align4, Endian, NLA_F_NESTED};
 
@@ -235,11 +236,17 @@ impl MsgBuilder {
 
 /// The 16-byte LINKTYPE_NETLINK cooked header nlmon writes: pkttype 4,
 /// ARPHRD_NETLINK, no address, netlink `protocol`.
-pub fn cooked_header(protocol: u16) -> [u8; 16] {
-    let mut h = [0u8; 16];
-    h[0..2].copy_from_slice(&4u16.to_be_bytes());
-    h[2..4].copy_from_slice(&824u16.to_be_bytes());
-    h[14..16].copy_from_slice(&protocol.to_be_bytes());
+pub fn cooked_header(protocol: u16) -> [u8; sll::SIZE] {
+    let mut h = [0u8; sll::SIZE];
+    for (field, v) in [
+        (sll::PKTTYPE, 4u16),
+        (sll::HATYPE, crate::capture::ARPHRD_NETLINK),
+        (sll::PROTOCOL, protocol),
+    ] {
+        if let Some(b) = h.get_mut(field) {
+            b.copy_from_slice(&v.to_be_bytes());
+        }
+    }
     h
 }
 

@@ -21,7 +21,10 @@ use crate::schema::kernel::{
 };
 use crate::schema::messages::{self, MsgDef};
 use crate::schema::AttrSet;
-use crate::wire::{read_uint, Endian, NfGenMsg, NlMsgHdr, NLA_F_NESTED};
+use crate::wire::field::nlmsghdr;
+use crate::wire::{
+    read_uint, Endian, NfGenMsg, NlMsgHdr, NFGENMSG_LEN, NLA_F_NESTED, NLMSG_HDRLEN,
+};
 use nla::{Attr, Parsed, Tb, Violated, Violation};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -379,9 +382,8 @@ pub struct Request<'d> {
     pub in_batch: bool,
 }
 
-const NLMSG_HDRLEN: usize = 16;
 /// NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)).
-const NFNL_HDRLEN: usize = 20;
+const NFNL_HDRLEN: usize = NLMSG_HDRLEN + NFGENMSG_LEN;
 
 /// Judges one nfnetlink message sent to the kernel, or `None` when the model does
 /// not cover it (a subsystem whose handlers are not modelled).
@@ -432,7 +434,7 @@ pub fn judge(req: &Request<'_>) -> Option<Judgement> {
             _ => None,
         };
     }
-    if len - NLMSG_HDRLEN < 4 {
+    if len - NLMSG_HDRLEN < NFGENMSG_LEN {
         return Some(Judgement::only(Verdict::accept(
             "payload shorter than nfgenmsg: ignored (acknowledged with NLM_F_ACK)",
             "nfnetlink_rcv_msg",
@@ -443,7 +445,7 @@ pub fn judge(req: &Request<'_>) -> Option<Judgement> {
         return Some(Judgement::only(Verdict::reject(
             errno::EINVAL,
             format!("no nfnetlink subsystem {subsys}"),
-            req.offset + 4,
+            req.offset + nlmsghdr::type_high_byte(req.order),
             "nfnetlink_rcv_msg",
         )));
     }
@@ -457,7 +459,7 @@ pub fn judge(req: &Request<'_>) -> Option<Judgement> {
         return Some(Judgement::only(Verdict::reject(
             errno::EINVAL,
             format!("no message {} in subsystem {subsys}", h.ty & 0xff),
-            req.offset + 4,
+            req.offset + nlmsghdr::type_low_byte(req.order),
             "nfnetlink_find_client",
         )));
     };

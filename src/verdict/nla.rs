@@ -7,7 +7,8 @@
 //! policy says.
 
 use crate::schema::kernel::{errno, Check, Mode, Policy};
-use crate::wire::{read_uint, Endian, NLA_F_NESTED, NLA_TYPE_MASK};
+use crate::wire::field::nlattr;
+use crate::wire::{read_uint, Endian, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK};
 
 /// Largest attribute number a parse keeps (every modelled set is smaller).
 pub const TB_MAX: usize = 31;
@@ -31,12 +32,12 @@ impl Attr {
 
     /// Offset of the value.
     pub fn value_off(&self) -> usize {
-        self.off + 4
+        self.off + NLA_HDRLEN
     }
 
     /// Length of the value (`nla_len()`).
     pub fn value_len(&self) -> usize {
-        usize::from(self.len).saturating_sub(4)
+        usize::from(self.len).saturating_sub(NLA_HDRLEN)
     }
 
     /// The value bytes.
@@ -140,11 +141,15 @@ pub fn parse(
     // `rem` is an int in the kernel: it goes negative when the last attribute's
     // aligned length overshoots.
     let mut rem = end.saturating_sub(start) as i64;
-    while rem >= 4 {
-        let (Some(len), Some(ty)) = (u16_at(data, off, order), u16_at(data, off + 2, order)) else {
+    // nla_ok(): room for a header, and nla_len within it and the remainder.
+    while rem >= NLA_HDRLEN as i64 {
+        let (Some(len), Some(ty)) = (
+            u16_at(data, off + nlattr::LEN.start, order),
+            u16_at(data, off + nlattr::TYPE.start, order),
+        ) else {
             break;
         };
-        if len < 4 || i64::from(len) > rem {
+        if usize::from(len) < NLA_HDRLEN || i64::from(len) > rem {
             out.broken = Some(Attr { off, len, ty });
             break;
         }

@@ -31,12 +31,98 @@ impl Endian {
     }
 }
 
+/// Where each field of the fixed headers lies, as byte ranges from the start of
+/// its header (smoltcp's `mod field`): code names an offset (`msg.offset +
+/// nlmsghdr::FLAGS.start`) instead of writing `msg.offset + 6`. Multi-byte fields
+/// are in the byte order their header says; where the byte that matters depends
+/// on the order (the subsystem byte of nlmsg_type), a function takes the order.
+pub mod field {
+    use super::Endian;
+
+    /// A byte range within a header.
+    pub type Field = core::ops::Range<usize>;
+
+    /// `struct nlmsghdr` (host byte order).
+    pub mod nlmsghdr {
+        use super::{Endian, Field};
+        /// nlmsg_len.
+        pub const LEN: Field = 0..4;
+        /// nlmsg_type (nfnetlink: subsystem << 8 | message).
+        pub const TYPE: Field = 4..6;
+        /// nlmsg_flags.
+        pub const FLAGS: Field = 6..8;
+        /// nlmsg_seq.
+        pub const SEQ: Field = 8..12;
+        /// nlmsg_pid.
+        pub const PORTID: Field = 12..16;
+        /// NLMSG_HDRLEN.
+        pub const SIZE: usize = PORTID.end;
+
+        /// The byte of nlmsg_type holding its high 8 bits (the nfnetlink subsystem).
+        pub fn type_high_byte(order: Endian) -> usize {
+            match order {
+                Endian::Little => TYPE.start + 1,
+                Endian::Big => TYPE.start,
+            }
+        }
+
+        /// The byte of nlmsg_type holding its low 8 bits (the nfnetlink message).
+        pub fn type_low_byte(order: Endian) -> usize {
+            match order {
+                Endian::Little => TYPE.start,
+                Endian::Big => TYPE.start + 1,
+            }
+        }
+    }
+
+    /// `struct nfgenmsg`, right after the nlmsghdr of nfnetlink messages.
+    pub mod nfgenmsg {
+        use super::Field;
+        /// nfgen_family.
+        pub const FAMILY: usize = 0;
+        /// version.
+        pub const VERSION: usize = 1;
+        /// res_id (big-endian).
+        pub const RES_ID: Field = 2..4;
+        /// sizeof(struct nfgenmsg).
+        pub const SIZE: usize = RES_ID.end;
+    }
+
+    /// `struct nlmsgerr`, the payload of NLMSG_ERROR: the error, then the echoed
+    /// request (its header only when NLM_F_CAPPED), then extended-ACK TLVs.
+    pub mod nlmsgerr {
+        use super::Field;
+        /// error (host order, negative errno; 0 for an ack).
+        pub const ERROR: Field = 0..4;
+        /// Start of the echoed request's nlmsghdr.
+        pub const MSG: usize = ERROR.end;
+    }
+
+    /// The payload of NLMSG_DONE: a status, then extended-ACK TLVs.
+    pub mod done {
+        use super::Field;
+        /// The dump's status (host order int).
+        pub const STATUS: Field = 0..4;
+    }
+
+    /// `struct nlattr` (host byte order).
+    pub mod nlattr {
+        use super::Field;
+        /// nla_len.
+        pub const LEN: Field = 0..2;
+        /// nla_type (with NLA_F_NESTED and NLA_F_NET_BYTEORDER).
+        pub const TYPE: Field = 2..4;
+        /// NLA_HDRLEN.
+        pub const SIZE: usize = TYPE.end;
+    }
+}
+
 /// Size of `struct nlmsghdr`.
-pub const NLMSG_HDRLEN: usize = 16;
+pub const NLMSG_HDRLEN: usize = field::nlmsghdr::SIZE;
 /// Size of `struct nlattr`.
-pub const NLA_HDRLEN: usize = 4;
+pub const NLA_HDRLEN: usize = field::nlattr::SIZE;
 /// Size of `struct nfgenmsg`.
-pub const NFGENMSG_LEN: usize = 4;
+pub const NFGENMSG_LEN: usize = field::nfgenmsg::SIZE;
 
 /// `NLA_F_NESTED`.
 pub const NLA_F_NESTED: u16 = 0x8000;
@@ -271,6 +357,41 @@ mod tests {
     fn plausibility_prefers_the_right_order() {
         assert_eq!(plausible_messages(&DUMP_REQ, Endian::Little), 1);
         assert_eq!(plausible_messages(&DUMP_REQ, Endian::Big), 0);
+    }
+
+    #[test]
+    fn fields_tile_their_headers() {
+        use field::*;
+        let tiles = |fields: &[Field], size: usize| {
+            let mut at = 0;
+            for f in fields {
+                assert_eq!(f.start, at, "{fields:?}");
+                at = f.end;
+            }
+            assert_eq!(at, size);
+        };
+        tiles(
+            &[
+                nlmsghdr::LEN,
+                nlmsghdr::TYPE,
+                nlmsghdr::FLAGS,
+                nlmsghdr::SEQ,
+                nlmsghdr::PORTID,
+            ],
+            16,
+        );
+        tiles(
+            &[nfgenmsg::FAMILY..1, nfgenmsg::VERSION..2, nfgenmsg::RES_ID],
+            4,
+        );
+        tiles(&[nlattr::LEN, nlattr::TYPE], 4);
+        // The subsystem byte of nlmsg_type 0x0101 in each order.
+        let le = [0x14, 0, 0, 0, 0x01, 0x02];
+        let be = [0, 0, 0, 0x14, 0x02, 0x01];
+        assert_eq!(le[nlmsghdr::type_high_byte(Endian::Little)], 0x02);
+        assert_eq!(be[nlmsghdr::type_high_byte(Endian::Big)], 0x02);
+        assert_eq!(le[nlmsghdr::type_low_byte(Endian::Little)], 0x01);
+        assert_eq!(be[nlmsghdr::type_low_byte(Endian::Big)], 0x01);
     }
 
     #[test]
