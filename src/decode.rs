@@ -696,18 +696,27 @@ fn path_string(ctx: &Ctx<'_, '_>, depth: usize) -> String {
     s
 }
 
-#[cold]
-#[inline(never)]
-fn finding_at(
-    ctx: &mut Ctx<'_, '_>,
-    code: Code,
+/// Where a finding about an attribute goes: its nesting depth (for the path),
+/// the offset of its header, and its node (for inline rendering).
+#[derive(Clone, Copy)]
+struct Site {
     depth: usize,
     off: usize,
     node: Option<usize>,
-    msg: String,
-) {
-    let mut f = Finding::at(code, path_string(ctx, depth), off, msg);
-    f.node = node;
+}
+
+impl Site {
+    /// The same attribute, a finding at another offset (its padding).
+    fn at(self, off: usize) -> Site {
+        Site { off, ..self }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn report(ctx: &mut Ctx<'_, '_>, site: Site, code: Code, msg: String) {
+    let mut f = Finding::at(code, path_string(ctx, site.depth), site.off, msg);
+    f.node = site.node;
     ctx.rec.findings.push(f);
 }
 
@@ -722,24 +731,10 @@ fn walk(
 ) {
     let mut off = start;
     let mut seen: u64 = 0;
-    let set_name = set.map(|s| s.name).unwrap_or("(unknown)");
     while off < end {
         let rest = ctx.data.get(off..end).unwrap_or(&[]);
         let Some(h) = NlAttrHdr::parse(rest, ctx.order) else {
-            // Fewer than 4 bytes: no room for another attribute header.
-            let code = Code::LeftoverBytes;
-            let mut f = Finding::new(
-                code,
-                off,
-                format!(
-                    "{} bytes left after the last attribute of {set_name} (the kernel warns: \"bytes leftover after parsing attributes\")",
-                    rest.len()
-                ),
-            );
-            if depth > 0 {
-                f.path = path_string(ctx, depth - 1);
-            }
-            ctx.rec.findings.push(f);
+            leftover(ctx, set, depth, off, rest.len());
             return;
         };
         let len = usize::from(h.len);
@@ -751,16 +746,20 @@ fn walk(
                 None => PathElem::Num(num),
             };
         }
+        let mut site = Site {
+            depth,
+            off,
+            node: None,
+        };
         if len < NLA_HDRLEN {
-            finding_at(ctx, Code::AttrLenTooSmall, depth, off, None, format!("nla_len {len} is smaller than the 4-byte attribute header; the rest of {set_name} cannot be walked"));
+            let set_name = set.map(|s| s.name).unwrap_or("(unknown)");
+            report(ctx, site, Code::AttrLenTooSmall, format!("nla_len {len} is smaller than the 4-byte attribute header; the rest of {set_name} cannot be walked"));
             return;
         }
-        let mut clamped = len;
         let past_end = len > rest.len();
-        if past_end {
-            clamped = rest.len();
-        }
+        let clamped = len.min(rest.len());
         let idx = ctx.rec.nodes.len();
+        site.node = Some(idx);
         ctx.rec.nodes.push(Node {
             def,
             set: set.unwrap_or(&UNKNOWN_SET),
@@ -772,52 +771,23 @@ fn walk(
             value: Value::Unknown,
         });
         if past_end {
-            finding_at(
-                ctx,
-                Code::AttrLenPastEnd,
-                depth,
-                off,
-                Some(idx),
-                format!(
-                    "nla_len {len} runs past the end of its parent ({} bytes left)",
-                    rest.len()
-                ),
+            let msg = format!(
+                "nla_len {len} runs past the end of its parent ({} bytes left)",
+                rest.len()
             );
+            report(ctx, site, Code::AttrLenPastEnd, msg);
         }
         if let Some(s) = set {
-            if num < 64 {
-                if seen & (1u64 << num) != 0 {
-                    finding_at(
-                        ctx,
-                        Code::DuplicateAttr,
-                        depth,
-                        off,
-                        Some(idx),
-                        format!("attribute {num} appears more than once in {}", s.name),
-                    );
-                }
-                seen |= 1u64 << num;
-            }
-            if def.is_none() {
-                finding_at(
-                    ctx,
-                    Code::UnknownAttr,
-                    depth,
-                    off,
-                    Some(idx),
-                    format!("attribute {num} is not defined in set {}", s.name),
-                );
-            }
+            membership(ctx, s, def, num, &mut seen, site);
         }
-        let vstart = off + NLA_HDRLEN;
-        let vend = off + clamped;
+        let (vstart, vend) = (off + NLA_HDRLEN, off + clamped);
         let value = match def {
             // The kernel never looks inside an attribute that runs past its
             // parent (its walk stops there): neither do we.
             _ if past_end => Value::Invalid,
-            Some(d) => decode_value(ctx, d, h, vstart, vend, depth, idx),
+            Some(d) => decode_value(ctx, d, h, vstart, vend, site),
             None if h.nested() => {
-                nest(ctx, vstart, vend, None, depth, idx);
+                nest(ctx, vstart, vend, None, site);
                 Value::Nest
             }
             None => Value::Unknown,
@@ -830,251 +800,228 @@ fn walk(
         if past_end {
             return;
         }
-        // off + len <= end <= data.len() here, and len < 2^16: no overflow.
-        // An attribute length is below 2^16: its aligned size cannot overflow.
-        let next = off + ((len + 3) & !3);
-        let padded = next.min(end);
-        if let Some(pad) = ctx.data.get(off + len..padded).filter(|p| !p.is_empty()) {
-            if pad.iter().any(|&b| b != 0) {
-                finding_at(
-                    ctx,
-                    Code::NonzeroPadding,
-                    depth,
-                    off + len,
-                    Some(idx),
-                    format!(
-                        "{} padding bytes after the attribute are not zero",
-                        pad.len()
-                    ),
-                );
-            }
-        }
+        // off + len <= end <= data.len() here, and len < 2^16: the aligned size
+        // cannot overflow.
+        let next = off + align4(len);
+        padding(ctx, site, off + len, next.min(end));
         off = next;
     }
 }
 
+/// Fewer than 4 bytes after the last attribute: no room for another header.
+#[cold]
+fn leftover(
+    ctx: &mut Ctx<'_, '_>,
+    set: Option<&'static AttrSet>,
+    depth: usize,
+    off: usize,
+    n: usize,
+) {
+    let set_name = set.map(|s| s.name).unwrap_or("(unknown)");
+    let mut f = Finding::new(
+        Code::LeftoverBytes,
+        off,
+        format!(
+            "{n} bytes left after the last attribute of {set_name} (the kernel warns: \"bytes leftover after parsing attributes\")"
+        ),
+    );
+    if depth > 0 {
+        f.path = path_string(ctx, depth - 1);
+    }
+    ctx.rec.findings.push(f);
+}
+
+/// An attribute of `set`: a duplicate of an earlier one, or a number it lacks.
+fn membership(
+    ctx: &mut Ctx<'_, '_>,
+    set: &AttrSet,
+    def: Option<&AttrDef>,
+    num: u16,
+    seen: &mut u64,
+    site: Site,
+) {
+    if num < 64 {
+        if *seen & (1u64 << num) != 0 {
+            let msg = format!("attribute {num} appears more than once in {}", set.name);
+            report(ctx, site, Code::DuplicateAttr, msg);
+        }
+        *seen |= 1u64 << num;
+    }
+    if def.is_none() {
+        let msg = format!("attribute {num} is not defined in set {}", set.name);
+        report(ctx, site, Code::UnknownAttr, msg);
+    }
+}
+
+/// The alignment padding in `start..end` after an attribute must be zero.
+fn padding(ctx: &mut Ctx<'_, '_>, site: Site, start: usize, end: usize) {
+    let Some(pad) = ctx.data.get(start..end).filter(|p| !p.is_empty()) else {
+        return;
+    };
+    if pad.iter().any(|&b| b != 0) {
+        let msg = format!(
+            "{} padding bytes after the attribute are not zero",
+            pad.len()
+        );
+        report(ctx, site.at(start), Code::NonzeroPadding, msg);
+    }
+}
+
+/// Walks a nest's value one level deeper; `false` at the depth cap.
 fn nest(
     ctx: &mut Ctx<'_, '_>,
     vstart: usize,
     vend: usize,
     set: Option<&'static AttrSet>,
-    depth: usize,
-    idx: usize,
+    site: Site,
 ) -> bool {
-    if depth + 1 > MAX_DEPTH {
-        finding_at(
-            ctx,
-            Code::NestTooDeep,
-            depth,
-            vstart - NLA_HDRLEN,
-            Some(idx),
-            format!("nesting deeper than {MAX_DEPTH} levels: shown raw"),
-        );
+    if site.depth + 1 > MAX_DEPTH {
+        let msg = format!("nesting deeper than {MAX_DEPTH} levels: shown raw");
+        report(ctx, site, Code::NestTooDeep, msg);
         return false;
     }
-    walk(ctx, vstart, vend, set, depth + 1);
+    walk(ctx, vstart, vend, set, site.depth + 1);
     true
 }
 
+/// The value of an attribute its set defines, checked against its entry.
 fn decode_value(
     ctx: &mut Ctx<'_, '_>,
     d: &'static AttrDef,
     h: NlAttrHdr,
     vstart: usize,
     vend: usize,
-    depth: usize,
-    idx: usize,
+    site: Site,
 ) -> Value {
-    let off = vstart - NLA_HDRLEN;
     let bytes = ctx.data.get(vstart..vend).unwrap_or(&[]);
-    let len = bytes.len();
-    if h.net_byteorder() {
-        finding_at(ctx, Code::UnexpectedNetByteorder, depth, off, Some(idx), "NLA_F_NET_BYTEORDER is set; the kernel never sets it on this attribute and reads the value in its schema byte order".into());
-    }
-    if let Type::Nest(set) = d.ty {
-        if !h.nested() {
-            finding_at(
-                ctx,
-                Code::NestWithoutFlag,
-                depth,
-                off,
-                Some(idx),
-                "nest without NLA_F_NESTED (kernels before 5.2 did not set it)".into(),
-            );
-        }
-        return if nest(ctx, vstart, vend, Some(set), depth, idx) {
-            Value::Nest
-        } else {
-            Value::Invalid
-        };
-    }
-    if h.nested() {
-        finding_at(
-            ctx,
-            Code::ScalarWithNestedFlag,
-            depth,
-            off,
-            Some(idx),
-            format!("NLA_F_NESTED is set on a {} attribute", d.ty.name()),
-        );
-    }
-    if d.reject_in_request && ctx.direction == Direction::ToKernel {
-        finding_at(
-            ctx,
-            Code::RejectedInRequest,
-            depth,
-            off,
-            Some(idx),
-            format!(
-                "{} is the kernel's to send (events only): NLA_REJECT in its request policy",
-                d.cname
-            ),
-        );
-    }
+    header_flags(ctx, d, h, site);
     match d.ty {
+        Type::Nest(set) => {
+            if nest(ctx, vstart, vend, Some(set), site) {
+                Value::Nest
+            } else {
+                Value::Invalid
+            }
+        }
         Type::Pad => Value::Pad,
-        Type::U8 | Type::U16 | Type::U32 | Type::U64 => {
-            let size = d.ty.fixed_size().unwrap_or(0);
-            if len < size {
-                finding_at(
-                    ctx,
-                    Code::ValueTooShort,
-                    depth,
-                    off,
-                    Some(idx),
-                    format!("{len} bytes for a {}", d.ty.name()),
-                );
-                return Value::Invalid;
-            }
-            if len > size {
-                finding_at(
-                    ctx,
-                    Code::ValueTooLong,
-                    depth,
-                    off,
-                    Some(idx),
-                    format!(
-                        "{len} bytes for a {}: only the first {size} are read",
-                        d.ty.name()
-                    ),
-                );
-            }
-            let order = match d.order {
-                Order::Big => Endian::Big,
-                Order::Host => ctx.order,
-            };
-            let Some(v) = read_uint(bytes, size, order) else {
-                return Value::Invalid;
-            };
-            check_uint(ctx, d, v, depth, off, idx);
-            if matches!(d.display, Display::Ipv4) {
-                check_family(ctx, d, false, depth, off, idx);
-            }
-            Value::Uint(v)
-        }
-        Type::Binary => {
-            if d.min_len > 0 && len < usize::from(d.min_len) {
-                finding_at(
-                    ctx,
-                    Code::BelowMinLen,
-                    depth,
-                    off,
-                    Some(idx),
-                    format!("{len} bytes, the kernel's minimum is {}", d.min_len),
-                );
-                return Value::Invalid;
-            }
-            if d.max_len > 0 && len > usize::from(d.max_len) {
-                finding_at(
-                    ctx,
-                    Code::AboveMaxLen,
-                    depth,
-                    off,
-                    Some(idx),
-                    format!("{len} bytes, the kernel's maximum is {}", d.max_len),
-                );
-            }
-            if matches!(d.display, Display::Ipv6) {
-                check_family(ctx, d, true, depth, off, idx);
-            }
-            if matches!(d.display, Display::Labels) && len % 4 != 0 {
-                finding_at(
-                    ctx,
-                    Code::LabelsLenNotMultipleOf4,
-                    depth,
-                    off,
-                    Some(idx),
-                    format!("{len} bytes of labels: the kernel wants a multiple of 4"),
-                );
-            }
-            Value::Bytes
-        }
-        Type::String | Type::NulString => {
-            let nul = bytes.iter().position(|&b| b == 0);
-            if matches!(d.ty, Type::NulString) && nul.is_none() {
-                finding_at(
-                    ctx,
-                    Code::StringWithoutNul,
-                    depth,
-                    off,
-                    Some(idx),
-                    "string without the NUL the kernel requires (NLA_NUL_STRING)".into(),
-                );
-            }
-            let text_len = nul.unwrap_or(len);
-            if d.max_len > 0 && text_len >= usize::from(d.max_len) {
-                finding_at(
-                    ctx,
-                    Code::AboveMaxLen,
-                    depth,
-                    off,
-                    Some(idx),
-                    format!(
-                        "{text_len} characters, the kernel's maximum is {}",
-                        d.max_len - 1
-                    ),
-                );
-            }
-            Value::Text
-        }
-        Type::Nest(_) => Value::Nest,
+        Type::U8 | Type::U16 | Type::U32 | Type::U64 => uint_value(ctx, d, bytes, site),
+        Type::Binary => binary_value(ctx, d, bytes.len(), site),
+        Type::String | Type::NulString => text_value(ctx, d, bytes, site),
     }
 }
 
-fn check_uint(
-    ctx: &mut Ctx<'_, '_>,
-    d: &'static AttrDef,
-    v: u64,
-    depth: usize,
-    off: usize,
-    idx: usize,
-) {
+/// The flag bits of nla_type against the entry, and attributes a request may not
+/// carry.
+fn header_flags(ctx: &mut Ctx<'_, '_>, d: &AttrDef, h: NlAttrHdr, site: Site) {
+    if h.net_byteorder() {
+        report(ctx, site, Code::UnexpectedNetByteorder, "NLA_F_NET_BYTEORDER is set; the kernel never sets it on this attribute and reads the value in its schema byte order".into());
+    }
+    if d.ty.is_nest() {
+        if !h.nested() {
+            let msg = "nest without NLA_F_NESTED (kernels before 5.2 did not set it)";
+            report(ctx, site, Code::NestWithoutFlag, msg.into());
+        }
+        return;
+    }
+    if h.nested() {
+        let msg = format!("NLA_F_NESTED is set on a {} attribute", d.ty.name());
+        report(ctx, site, Code::ScalarWithNestedFlag, msg);
+    }
+    if d.reject_in_request && ctx.direction == Direction::ToKernel {
+        let msg = format!(
+            "{} is the kernel's to send (events only): NLA_REJECT in its request policy",
+            d.cname
+        );
+        report(ctx, site, Code::RejectedInRequest, msg);
+    }
+}
+
+/// A fixed-size integer: exactly its size, in the entry's byte order.
+fn uint_value(ctx: &mut Ctx<'_, '_>, d: &'static AttrDef, bytes: &[u8], site: Site) -> Value {
+    let (len, size) = (bytes.len(), d.ty.fixed_size().unwrap_or(0));
+    if len < size {
+        let msg = format!("{len} bytes for a {}", d.ty.name());
+        report(ctx, site, Code::ValueTooShort, msg);
+        return Value::Invalid;
+    }
+    if len > size {
+        let msg = format!(
+            "{len} bytes for a {}: only the first {size} are read",
+            d.ty.name()
+        );
+        report(ctx, site, Code::ValueTooLong, msg);
+    }
+    let order = match d.order {
+        Order::Big => Endian::Big,
+        Order::Host => ctx.order,
+    };
+    let Some(v) = read_uint(bytes, size, order) else {
+        return Value::Invalid;
+    };
+    check_uint(ctx, d, v, site);
+    if matches!(d.display, Display::Ipv4) {
+        check_family(ctx, d, false, site);
+    }
+    Value::Uint(v)
+}
+
+/// Opaque bytes: the kernel's minimum and maximum lengths, address family,
+/// labels words.
+fn binary_value(ctx: &mut Ctx<'_, '_>, d: &AttrDef, len: usize, site: Site) -> Value {
+    if d.min_len > 0 && len < usize::from(d.min_len) {
+        let msg = format!("{len} bytes, the kernel's minimum is {}", d.min_len);
+        report(ctx, site, Code::BelowMinLen, msg);
+        return Value::Invalid;
+    }
+    if d.max_len > 0 && len > usize::from(d.max_len) {
+        let msg = format!("{len} bytes, the kernel's maximum is {}", d.max_len);
+        report(ctx, site, Code::AboveMaxLen, msg);
+    }
+    if matches!(d.display, Display::Ipv6) {
+        check_family(ctx, d, true, site);
+    }
+    if matches!(d.display, Display::Labels) && len % 4 != 0 {
+        let msg = format!("{len} bytes of labels: the kernel wants a multiple of 4");
+        report(ctx, site, Code::LabelsLenNotMultipleOf4, msg);
+    }
+    Value::Bytes
+}
+
+/// Text: the NUL NLA_NUL_STRING requires, and the kernel's maximum length.
+fn text_value(ctx: &mut Ctx<'_, '_>, d: &AttrDef, bytes: &[u8], site: Site) -> Value {
+    let nul = bytes.iter().position(|&b| b == 0);
+    if matches!(d.ty, Type::NulString) && nul.is_none() {
+        let msg = "string without the NUL the kernel requires (NLA_NUL_STRING)";
+        report(ctx, site, Code::StringWithoutNul, msg.into());
+    }
+    let text_len = nul.unwrap_or(bytes.len());
+    if d.max_len > 0 && text_len >= usize::from(d.max_len) {
+        let msg = format!(
+            "{text_len} characters, the kernel's maximum is {}",
+            d.max_len - 1
+        );
+        report(ctx, site, Code::AboveMaxLen, msg);
+    }
+    Value::Text
+}
+
+/// An integer's value against its enum or flags.
+fn check_uint(ctx: &mut Ctx<'_, '_>, d: &'static AttrDef, v: u64, site: Site) {
     match d.display {
         Display::Enum(e) if !e.open && e.name_of(v).is_none() => {
-            finding_at(
-                ctx,
-                Code::EnumOutOfRange,
-                depth,
-                off,
-                Some(idx),
-                format!("{v} is not a known {} value", e.name),
-            );
+            let msg = format!("{v} is not a known {} value", e.name);
+            report(ctx, site, Code::EnumOutOfRange, msg);
         }
         Display::Flags(fl) => {
             let unknown = v & !fl.known_mask();
-            if unknown != 0 {
-                if std::ptr::eq(fl, &FILTER_FLAGS) {
-                    finding_at(ctx, Code::UnknownFilterFlags, depth, off, Some(idx), format!("filter flag bits {unknown:#x} are outside CTA_FILTER_F_ALL (-EINVAL on 6.18, -EOPNOTSUPP before)"));
-                } else {
-                    finding_at(
-                        ctx,
-                        Code::UnknownFlagBits,
-                        depth,
-                        off,
-                        Some(idx),
-                        format!("bits {unknown:#x} are not known {} flags", fl.name),
-                    );
-                }
+            if unknown == 0 {
+                return;
+            }
+            if std::ptr::eq(fl, &FILTER_FLAGS) {
+                report(ctx, site, Code::UnknownFilterFlags, format!("filter flag bits {unknown:#x} are outside CTA_FILTER_F_ALL (-EINVAL on 6.18, -EOPNOTSUPP before)"));
+            } else {
+                let msg = format!("bits {unknown:#x} are not known {} flags", fl.name);
+                report(ctx, site, Code::UnknownFlagBits, msg);
             }
         }
         _ => {}
@@ -1172,14 +1119,7 @@ fn node_at(rec: &Record, range: Range<usize>, offset: usize) -> Option<usize> {
 }
 
 /// An address of the other family than nfgenmsg's.
-fn check_family(
-    ctx: &mut Ctx<'_, '_>,
-    d: &AttrDef,
-    is_v6: bool,
-    depth: usize,
-    off: usize,
-    idx: usize,
-) {
+fn check_family(ctx: &mut Ctx<'_, '_>, d: &AttrDef, is_v6: bool, site: Site) {
     let want_v6 = match ctx.family {
         2 => false,
         10 => true,
@@ -1187,14 +1127,8 @@ fn check_family(
     };
     if is_v6 != want_v6 {
         let fam = enums::FAMILY.name_of(u64::from(ctx.family)).unwrap_or("?");
-        finding_at(
-            ctx,
-            Code::FamilyMismatch,
-            depth,
-            off,
-            Some(idx),
-            format!("{} in a message of family {fam}", d.name),
-        );
+        let msg = format!("{} in a message of family {fam}", d.name);
+        report(ctx, site, Code::FamilyMismatch, msg);
     }
 }
 
