@@ -402,6 +402,24 @@ fn need<'a>(key: &str, vals: &'a Option<Vec<&'a str>>) -> Result<&'a [&'a str], 
     }
 }
 
+/// Every value of the term, through `f`.
+fn each<T>(
+    key: &str,
+    vals: &Option<Vec<&str>>,
+    f: impl Fn(&str) -> Result<T, FilterError>,
+) -> Result<Vec<T>, FilterError> {
+    need(key, vals)?.iter().map(|v| f(v)).collect()
+}
+
+/// One of a fixed set of words.
+fn one_word<'w>(key: &str, v: &str, words: &[&'w str]) -> Result<&'w str, FilterError> {
+    words
+        .iter()
+        .find(|w| **w == v)
+        .copied()
+        .ok_or_else(|| one_of(key, v, words.iter().copied()))
+}
+
 impl Test {
     fn from_term(key: &str, vals: &Option<Vec<&str>>, names: &Names) -> Result<Test, FilterError> {
         if vals.is_none() {
@@ -412,162 +430,139 @@ impl Test {
                 return Ok(Test::Findings(Severity::Info));
             }
         }
-        let all = |f: &dyn Fn(&str) -> Result<u64, FilterError>| -> Result<Vec<u64>, FilterError> {
-            need(key, vals)?.iter().map(|v| f(v)).collect()
-        };
         let which = match key {
             "src" | "sport" => Which::Src,
             "dst" | "dport" => Which::Dst,
             _ => Which::Any,
         };
+        let u32_max = u64::from(u32::MAX);
         Ok(match key {
-            "kind" => Test::Kind(
-                need(key, vals)?
-                    .iter()
-                    .map(|v| {
-                        KINDS
-                            .iter()
-                            .find(|k| **k == *v)
-                            .copied()
-                            .ok_or_else(|| one_of(key, v, KINDS.iter().copied()))
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-            "dir" => {
-                let v = need(key, vals)?;
-                match v {
-                    ["to-kernel" | "u>k" | "request"] => Test::Dir(Direction::ToKernel),
-                    ["from-kernel" | "k>u"] => Test::Dir(Direction::FromKernel),
-                    [v] => return Err(one_of(key, v, ["to-kernel", "from-kernel"].into_iter())),
-                    _ => return err("dir takes one value: to-kernel or from-kernel"),
-                }
-            }
-            "subsys" => Test::Subsys(
-                need(key, vals)?
-                    .iter()
-                    .map(|v| {
-                        let by_name = messages::SUBSYSTEMS.iter().find(|s| s.name == *v);
-                        match by_name {
-                            Some(s) => Ok(s.id),
-                            None => number(key, v, 255)
-                                .map(|n| n as u8)
-                                .map_err(|_| one_of(key, v, messages::SUBSYSTEMS.iter().map(|s| s.name))),
-                        }
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-            "msg" => Test::Msg(
-                need(key, vals)?
-                    .iter()
-                    .map(|v| msg_name(v))
-                    .collect::<Result<_, _>>()?,
-            ),
-            "family" => Test::Family(all(&|v| named(key, v, &FAMILY, 255))?),
-            "proto" => Test::Proto(all(&|v| named(key, v, &IP_PROTO, 255))?),
+            "kind" => Test::Kind(each(key, vals, |v| one_word(key, v, KINDS))?),
+            "dir" => match one_word(key, one(key, vals, "to-kernel or from-kernel")?, DIRS)? {
+                "from-kernel" | "k>u" => Test::Dir(Direction::FromKernel),
+                _ => Test::Dir(Direction::ToKernel),
+            },
+            "subsys" => Test::Subsys(each(key, vals, |v| subsys_value(key, v))?),
+            "msg" => Test::Msg(each(key, vals, msg_name)?),
+            "family" => Test::Family(each(key, vals, |v| named(key, v, &FAMILY, 255))?),
+            "proto" => Test::Proto(each(key, vals, |v| named(key, v, &IP_PROTO, 255))?),
             "addr" | "src" | "dst" => Test::Addr(
                 which,
-                need(key, vals)?
-                    .iter()
-                    .map(|c| Cidr::parse(c).map_err(|e| FilterError(format!("{key}={c}: {e}"))))
-                    .collect::<Result<_, _>>()?,
+                each(key, vals, |c| {
+                    Cidr::parse(c).map_err(|e| FilterError(format!("{key}={c}: {e}")))
+                })?,
             ),
-            "port" | "sport" | "dport" => Test::Port(which, all(&|v| number(key, v, 65535))?),
-            "zone" => Test::Zone(all(&|v| number(key, v, 65535))?),
-            "mark" => match need(key, vals)? {
-                [v] => match v.split_once('/') {
-                    Some((m, k)) => Test::Mark(number(key, m, u64::from(u32::MAX))?, number(key, k, u64::from(u32::MAX))?),
-                    None => Test::Mark(number(key, v, u64::from(u32::MAX))?, u64::from(u32::MAX)),
-                },
-                _ => return err("mark takes one value: N or N/MASK"),
-            },
-            "status" => {
-                let mut bits = 0;
-                for f in need(key, vals)? {
-                    bits |= CT_STATUS
-                        .value_of(f)
-                        .ok_or_else(|| one_of(key, f, CT_STATUS.bits.iter().map(|(_, n)| *n)))?;
-                }
-                Test::Status(bits)
+            "port" | "sport" | "dport" => {
+                Test::Port(which, each(key, vals, |v| number(key, v, 65535))?)
             }
-            "errno" => Test::Errno(
-                need(key, vals)?
+            "zone" => Test::Zone(each(key, vals, |v| number(key, v, 65535))?),
+            "mark" => {
+                let v = one(key, vals, "N or N/MASK")?;
+                match v.split_once('/') {
+                    Some((m, k)) => Test::Mark(number(key, m, u32_max)?, number(key, k, u32_max)?),
+                    None => Test::Mark(number(key, v, u32_max)?, u32_max),
+                }
+            }
+            "status" => Test::Status(
+                each(key, vals, |f| status_bit(key, f))?
                     .iter()
-                    .map(|e| errno(e))
-                    .collect::<Result<_, _>>()?,
+                    .fold(0, |a, b| a | b),
             ),
-            "findings" => match need(key, vals)? {
-                ["any" | "info"] => Test::Findings(Severity::Info),
-                ["warning"] => Test::Findings(Severity::Warning),
-                ["error"] => Test::Findings(Severity::Error),
-                [v, ..] => return Err(one_of(key, v, ["any", "info", "warning", "error"].into_iter())),
-                [] => Test::Findings(Severity::Info),
-            },
-            "code" => Test::Code(
-                need(key, vals)?
-                    .iter()
-                    .map(|c| {
-                        Code::from_name(c).ok_or_else(|| {
-                            let near = Code::ALL.iter().min_by_key(|k| distance(c, k.as_str()));
-                            match near.filter(|k| distance(c, k.as_str()) <= 3) {
-                                Some(k) => FilterError(format!("code={c}: unknown finding code {c:?}: did you mean {:?}?", k.as_str())),
-                                None => FilterError(format!("code={c}: unknown finding code {c:?} (docs/json.md lists them)")),
-                            }
-                        })
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-            "frame" => Test::Frame(
-                need(key, vals)?
-                    .iter()
-                    .map(|v| frame_range(v))
-                    .collect::<Result<_, _>>()?,
-            ),
-            "nat" => match need(key, vals)? {
-                ["src"] => Test::Nat(Which::Src),
-                ["dst"] => Test::Nat(Which::Dst),
-                ["any"] => Test::Nat(Which::Any),
-                [v, ..] => return Err(one_of(key, v, ["src", "dst", "any"].into_iter())),
-                [] => Test::Nat(Which::Any),
-            },
-            "label" => Test::Label(
-                need(key, vals)?
-                    .iter()
-                    .map(|v| match names.labels.bit_of(v) {
-                        Some(bit) => Ok(bit),
-                        None if v.chars().all(|c| c.is_ascii_digit()) => number(key, v, 127).map(|b| b as u32),
-                        None if names.labels.is_empty() => err(format!(
-                            "label={v}: not a bit number, and no --labels file names it"
-                        )),
-                        None => Err(one_of(key, v, names.labels.iter().map(|(_, n)| n))),
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-            "state" => Test::State(
-                need(key, vals)?
-                    .iter()
-                    .map(|v| {
-                        [&TCP_STATE, &SCTP_STATE, &DCCP_STATE]
-                            .iter()
-                            .find_map(|e| e.values.iter().find(|(_, n)| n.eq_ignore_ascii_case(v)))
-                            .map(|(_, n)| *n)
-                            .ok_or_else(|| {
-                                let mut all: Vec<&str> = Vec::new();
-                                for e in [&TCP_STATE, &SCTP_STATE, &DCCP_STATE] {
-                                    for (_, n) in e.values {
-                                        if !all.contains(n) {
-                                            all.push(n);
-                                        }
-                                    }
-                                }
-                                one_of(key, v, all.into_iter())
-                            })
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-            "helper" => Test::Helper(need(key, vals)?.iter().map(|s| s.to_string()).collect()),
+            "errno" => Test::Errno(each(key, vals, errno)?),
+            "findings" => Test::Findings(match need(key, vals)?.first() {
+                None => Severity::Info,
+                Some(v) => match one_word(key, v, &["any", "info", "warning", "error"])? {
+                    "warning" => Severity::Warning,
+                    "error" => Severity::Error,
+                    _ => Severity::Info,
+                },
+            }),
+            "code" => Test::Code(each(key, vals, code_value)?),
+            "frame" => Test::Frame(each(key, vals, frame_range)?),
+            "nat" => Test::Nat(match need(key, vals)?.first() {
+                None => Which::Any,
+                Some(v) => match one_word(key, v, &["src", "dst", "any"])? {
+                    "src" => Which::Src,
+                    "dst" => Which::Dst,
+                    _ => Which::Any,
+                },
+            }),
+            "label" => Test::Label(each(key, vals, |v| label_value(key, v, &names.labels))?),
+            "state" => Test::State(each(key, vals, |v| state_value(key, v))?),
+            "helper" => Test::Helper(each(key, vals, |s| Ok(s.to_string()))?),
             _ => return Err(unknown_key(key)),
         })
     }
+}
+
+/// `dir=` words.
+const DIRS: &[&str] = &["to-kernel", "u>k", "request", "from-kernel", "k>u"];
+
+/// The single value of a key that takes one.
+fn one<'v>(key: &str, vals: &'v Option<Vec<&str>>, what: &str) -> Result<&'v str, FilterError> {
+    match need(key, vals)? {
+        [v] => Ok(v),
+        _ => err(format!("{key} takes one value: {what}")),
+    }
+}
+
+fn subsys_value(key: &str, v: &str) -> Result<u8, FilterError> {
+    if let Some(s) = messages::SUBSYSTEMS.iter().find(|s| s.name == v) {
+        return Ok(s.id);
+    }
+    number(key, v, 255)
+        .map(|n| n as u8)
+        .map_err(|_| one_of(key, v, messages::SUBSYSTEMS.iter().map(|s| s.name)))
+}
+
+fn status_bit(key: &str, f: &str) -> Result<u64, FilterError> {
+    CT_STATUS
+        .value_of(f)
+        .ok_or_else(|| one_of(key, f, CT_STATUS.bits.iter().map(|(_, n)| *n)))
+}
+
+fn code_value(c: &str) -> Result<Code, FilterError> {
+    Code::from_name(c).ok_or_else(|| {
+        let near = Code::ALL.iter().min_by_key(|k| distance(c, k.as_str()));
+        match near.filter(|k| distance(c, k.as_str()) <= 3) {
+            Some(k) => FilterError(format!(
+                "code={c}: unknown finding code {c:?}: did you mean {:?}?",
+                k.as_str()
+            )),
+            None => FilterError(format!(
+                "code={c}: unknown finding code {c:?} (docs/json.md lists them)"
+            )),
+        }
+    })
+}
+
+fn label_value(key: &str, v: &str, labels: &LabelMap) -> Result<u32, FilterError> {
+    match labels.bit_of(v) {
+        Some(bit) => Ok(bit),
+        None if v.chars().all(|c| c.is_ascii_digit()) => number(key, v, 127).map(|b| b as u32),
+        None if labels.is_empty() => err(format!(
+            "label={v}: not a bit number, and no --labels file names it"
+        )),
+        None => Err(one_of(key, v, labels.iter().map(|(_, n)| n))),
+    }
+}
+
+/// A TCP, SCTP or DCCP state name (any case).
+fn state_value(key: &str, v: &str) -> Result<&'static str, FilterError> {
+    let tables = [&TCP_STATE, &SCTP_STATE, &DCCP_STATE];
+    let found = tables
+        .iter()
+        .find_map(|e| e.values.iter().find(|(_, n)| n.eq_ignore_ascii_case(v)));
+    if let Some((_, n)) = found {
+        return Ok(n);
+    }
+    let mut all: Vec<&str> = Vec::new();
+    for (_, n) in tables.iter().flat_map(|e| e.values) {
+        if !all.contains(n) {
+            all.push(n);
+        }
+    }
+    Err(one_of(key, v, all.into_iter()))
 }
 
 fn msg_name(v: &str) -> Result<(Option<u8>, &'static str), FilterError> {

@@ -419,10 +419,8 @@ impl ConntrackRenderer {
         family: u8,
         event: bool,
     ) -> fmt::Result {
-        let o = self.opts;
-        let uint = |p: &AttrPath| msg.at(p).and_then(|a| a.uint());
         if event {
-            if o.timestamp {
+            if self.opts.timestamp {
                 Self::timestamp_prefix(l, frame, true)?;
             }
             if let Some(p) = event_prefix(msg, 1) {
@@ -431,11 +429,24 @@ impl ConntrackRenderer {
         }
         let orig = Tuple::of(msg.at(&paths::TUPLE_ORIG), family);
         let repl = Tuple::of(msg.at(&paths::TUPLE_REPLY), family);
-        if o.extended {
+        self.write_head(l, msg, &orig)?;
+        write_directions(l, msg, &orig, &repl)?;
+        self.write_tail(l, frame, msg)?;
+        // "Delete the last blank space".
+        l.pop();
+        if event && msg.header().portid != 0 {
+            write!(l, " [USERSPACE] portid={}", msg.header().portid)?;
+        }
+        Ok(())
+    }
+
+    /// `[ipv4     2 ]tcp      6 TIMEOUT STATE `.
+    fn write_head(&self, l: &mut String, msg: &Msg<'_>, orig: &Tuple) -> fmt::Result {
+        if self.opts.extended {
             write!(l, "{:<8} {} ", l3_name(orig.l3), orig.l3)?;
         }
         write!(l, "{:<8} {} ", proto_name(orig.proto), orig.proto)?;
-        if let Some(t) = uint(&paths::TIMEOUT) {
+        if let Some(t) = uint(msg, &paths::TIMEOUT) {
             write!(l, "{t} ")?;
         }
         for (path, names) in [
@@ -443,35 +454,18 @@ impl ConntrackRenderer {
             (&paths::SCTP_STATE, &SCTP_STATES),
             (&paths::DCCP_STATE, &DCCP_STATES),
         ] {
-            if let Some(s) = uint(path) {
+            if let Some(s) = uint(msg, path) {
                 let name = names.get(s as usize).or(names.first()).copied();
                 write!(l, "{} ", name.unwrap_or("NONE"))?;
             }
         }
-        let status = uint(&paths::STATUS);
-        write_tuple(l, &orig, "src", "dst")?;
-        if let Some(z) = orig.zone {
-            write!(l, "zone-orig={z} ")?;
-        }
-        counters(l, msg.at(&paths::COUNTERS_ORIG))?;
-        if status.is_some_and(|s| s & IPS_SEEN_REPLY == 0) {
-            l.push_str("[UNREPLIED] ");
-        }
-        write_tuple(l, &repl, "src", "dst")?;
-        if let Some(z) = repl.zone {
-            write!(l, "zone-reply={z} ")?;
-        }
-        counters(l, msg.at(&paths::COUNTERS_REPLY))?;
-        if let Some(s) = status {
-            if s & IPS_HW_OFFLOAD != 0 {
-                l.push_str("[HW_OFFLOAD] ");
-            } else if s & IPS_OFFLOAD != 0 {
-                l.push_str("[OFFLOAD] ");
-            } else if s & IPS_ASSURED != 0 {
-                l.push_str("[ASSURED] ");
-            }
-        }
-        if let Some(m) = uint(&paths::MARK) {
+        Ok(())
+    }
+
+    /// Everything after the reply direction: mark, security context, zone, times,
+    /// helper, use, id, labels.
+    fn write_tail(&self, l: &mut String, frame: &FrameMeta, msg: &Msg<'_>) -> fmt::Result {
+        if let Some(m) = uint(msg, &paths::MARK) {
             write!(l, "mark={m} ")?;
         }
         // The schema keeps CTA_SECMARK as binary (the kernel no longer sends it);
@@ -485,35 +479,29 @@ impl ConntrackRenderer {
         if let Some(s) = text(msg.at(&paths::SECCTX_NAME)) {
             write!(l, "secctx={s} ")?;
         }
-        if let Some(z) = uint(&paths::ZONE) {
+        if let Some(z) = uint(msg, &paths::ZONE) {
             write!(l, "zone={z} ")?;
         }
-        self.write_times(
-            l,
-            frame,
-            uint(&paths::TIMESTAMP_START),
-            uint(&paths::TIMESTAMP_STOP),
-        )?;
+        let (start, stop) = (
+            uint(msg, &paths::TIMESTAMP_START),
+            uint(msg, &paths::TIMESTAMP_STOP),
+        );
+        self.write_times(l, frame, start, stop)?;
         if let Some(h) = text(msg.at(&paths::HELP_NAME)) {
             write!(l, "helper={h} ")?;
         }
-        if let Some(u) = uint(&paths::USE) {
+        if let Some(u) = uint(msg, &paths::USE) {
             write!(l, "use={u} ")?;
         }
-        if o.id {
-            if let Some(id) = uint(&paths::ID) {
+        if self.opts.id {
+            if let Some(id) = uint(msg, &paths::ID) {
                 write!(l, "id={id} ")?;
             }
         }
-        if o.labels {
+        if self.opts.labels {
             if let Some(a) = msg.at(&paths::LABELS) {
                 self.write_labels(l, a.bytes(), msg.order());
             }
-        }
-        // "Delete the last blank space".
-        l.pop();
-        if event && msg.header().portid != 0 {
-            write!(l, " [USERSPACE] portid={}", msg.header().portid)?;
         }
         Ok(())
     }
@@ -577,7 +565,6 @@ impl ConntrackRenderer {
         family: u8,
         event: bool,
     ) -> fmt::Result {
-        let uint = |p: &AttrPath| msg.at(p).and_then(|a| a.uint());
         if self.opts.timestamp {
             Self::timestamp_prefix(l, frame, false)?;
         }
@@ -589,15 +576,15 @@ impl ConntrackRenderer {
         let tuple = Tuple::of(msg.at(&paths::EXP_TUPLE), family);
         let mask = Tuple::of(msg.at(&paths::EXP_MASK), family);
         let master = Tuple::of(msg.at(&paths::EXP_MASTER), family);
-        let timeout = uint(&paths::EXP_TIMEOUT).unwrap_or(0);
+        let timeout = uint(msg, &paths::EXP_TIMEOUT).unwrap_or(0);
         write!(l, "{timeout} proto={} ", tuple.proto)?;
         write_tuple(l, &tuple, "src", "dst")?;
         write_tuple(l, &mask, "mask-src", "mask-dst")?;
         write_tuple(l, &master, "master-src", "master-dst")?;
-        if let Some(z) = uint(&paths::EXP_ZONE) {
+        if let Some(z) = uint(msg, &paths::EXP_ZONE) {
             write!(l, "zone={z} ")?;
         }
-        let flags = uint(&paths::EXP_FLAGS).unwrap_or(0);
+        let flags = uint(msg, &paths::EXP_FLAGS).unwrap_or(0);
         let mut delim = "";
         for (bit, name) in [(1u64, "PERMANENT"), (2, "INACTIVE"), (4, "USERSPACE")] {
             if flags & bit != 0 {
@@ -608,7 +595,7 @@ impl ConntrackRenderer {
         if flags != 0 {
             l.push(' ');
         }
-        if let Some(c) = uint(&paths::EXP_CLASS) {
+        if let Some(c) = uint(msg, &paths::EXP_CLASS) {
             write!(l, "class={c} ")?;
         }
         if let Some(h) = text(msg.at(&paths::EXP_HELP_NAME)) {
@@ -687,6 +674,40 @@ fn comment(l: &mut String, frame: &FrameMeta, msg: &Msg<'_>) -> fmt::Result {
         match errno_of(error) {
             Some((name, text)) => write!(l, " error={error} {name} \"{text}\"")?,
             None => write!(l, " error={error}")?,
+        }
+    }
+    Ok(())
+}
+
+/// The integer at `p`.
+fn uint(msg: &Msg<'_>, p: &AttrPath) -> Option<u64> {
+    msg.at(p).and_then(|a| a.uint())
+}
+
+/// Both directions: tuple, zone and counters of the original, `[UNREPLIED]`, the
+/// reply's, then `[ASSURED]` (or the offload marks).
+fn write_directions(l: &mut String, msg: &Msg<'_>, orig: &Tuple, repl: &Tuple) -> fmt::Result {
+    let status = uint(msg, &paths::STATUS);
+    write_tuple(l, orig, "src", "dst")?;
+    if let Some(z) = orig.zone {
+        write!(l, "zone-orig={z} ")?;
+    }
+    counters(l, msg.at(&paths::COUNTERS_ORIG))?;
+    if status.is_some_and(|s| s & IPS_SEEN_REPLY == 0) {
+        l.push_str("[UNREPLIED] ");
+    }
+    write_tuple(l, repl, "src", "dst")?;
+    if let Some(z) = repl.zone {
+        write!(l, "zone-reply={z} ")?;
+    }
+    counters(l, msg.at(&paths::COUNTERS_REPLY))?;
+    if let Some(s) = status {
+        if s & IPS_HW_OFFLOAD != 0 {
+            l.push_str("[HW_OFFLOAD] ");
+        } else if s & IPS_OFFLOAD != 0 {
+            l.push_str("[OFFLOAD] ");
+        } else if s & IPS_ASSURED != 0 {
+            l.push_str("[ASSURED] ");
         }
     }
     Ok(())
