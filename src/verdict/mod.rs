@@ -933,24 +933,7 @@ impl Machine<'_> {
             }
             Step::Note(c, code, at, text, cite) => {
                 if self.cond(c, level) {
-                    let a = self
-                        .attr(level, at)
-                        .or(level.broken.filter(|_| at.is_empty()));
-                    let path = match (at.is_empty(), a) {
-                        (true, Some(b)) => self.path_of(&Self::name_of(level.set, b.num())),
-                        _ => self.path_of(at),
-                    };
-                    self.notes.push(Failure {
-                        errno: 0,
-                        code: *code,
-                        path,
-                        offset: a.map(|a| a.off).unwrap_or(level.at),
-                        why: Cow::Borrowed(text),
-                        cite,
-                        extack: false,
-                        present: a.is_some(),
-                        after_lookup: self.lookup,
-                    });
+                    self.note(level, *code, at, text, cite);
                 }
                 Flow::Go
             }
@@ -966,44 +949,7 @@ impl Machine<'_> {
                 zone,
                 flags,
                 slot,
-            } => {
-                let Some(a) = self.attr(level, attr) else {
-                    return Flow::Go;
-                };
-                let saved = (
-                    self.tuple_flags,
-                    self.tuple_family,
-                    self.zone_arg,
-                    self.cur_proto,
-                );
-                let (tf, fam) = match flags {
-                    TupleFlags::All => (kernel::FILTER_F_ALL, self.family),
-                    TupleFlags::FilterOrig => (self.filter_orig, self.filter_family),
-                    TupleFlags::FilterReply => (self.filter_reply, self.filter_family),
-                };
-                self.tuple_flags = tf;
-                self.tuple_family = fam;
-                self.zone_arg = *zone;
-                self.cur_proto = None;
-                let flow = self.enter(
-                    a,
-                    attr,
-                    &TUPLE_POLICY,
-                    Mode::Liberal,
-                    "ctnetlink_parse_tuple_filter",
-                    |m, inner| m.steps(TUPLE_BODY, inner),
-                );
-                if let Some(p) = self.protonum.get_mut(slot_index(*slot)) {
-                    *p = self.cur_proto;
-                }
-                (
-                    self.tuple_flags,
-                    self.tuple_family,
-                    self.zone_arg,
-                    self.cur_proto,
-                ) = saved;
-                flow
-            }
+            } => self.tuple(level, attr, *zone, *flags, *slot),
             Step::L4Tuple => {
                 self.l4_tuple(level);
                 Flow::Go
@@ -1025,26 +971,11 @@ impl Machine<'_> {
                 Flow::Go
             }
             Step::FilterFlags => {
-                let host = |m: &Self, n: &str| {
-                    m.attr(level, n)
-                        .and_then(|a| read_uint(a.value(m.data), 4, m.order))
-                        .unwrap_or(0) as u32
-                };
-                self.filter_orig = host(self, "orig-flags");
-                self.filter_reply = host(self, "reply-flags");
+                self.filter_flags(level);
                 Flow::Go
             }
             Step::FilterFamily(f) => {
-                self.filter_family = match f {
-                    FilterFamily::Nfgen => self.family,
-                    FilterFamily::Flush => {
-                        if self.version != 0 || self.attr(level, "filter").is_some() {
-                            self.family
-                        } else {
-                            0
-                        }
-                    }
-                };
+                self.filter_family = self.filter_family_of(level, *f);
                 Flow::Go
             }
             Step::Status { create } => {
@@ -1079,6 +1010,110 @@ impl Machine<'_> {
                     self.accepted = Some((why, self.handler));
                 }
                 Flow::Stop
+            }
+        }
+    }
+
+    /// A note (`Step::Note`): a finding the kernel accepts, at `at` (or at the
+    /// broken attribute of the level).
+    fn note(
+        &mut self,
+        level: &Level,
+        code: Code,
+        at: &'static str,
+        text: &'static str,
+        cite: &'static str,
+    ) {
+        let a = self
+            .attr(level, at)
+            .or(level.broken.filter(|_| at.is_empty()));
+        let path = match (at.is_empty(), a) {
+            (true, Some(b)) => self.path_of(&Self::name_of(level.set, b.num())),
+            _ => self.path_of(at),
+        };
+        self.notes.push(Failure {
+            errno: 0,
+            code,
+            path,
+            offset: a.map(|a| a.off).unwrap_or(level.at),
+            why: Cow::Borrowed(text),
+            cite,
+            extack: false,
+            present: a.is_some(),
+            after_lookup: self.lookup,
+        });
+    }
+
+    /// `ctnetlink_parse_tuple_filter` of tuple `attr` (`Step::Tuple`): the flags
+    /// and family it is parsed with, the zone argument, and where its protocol
+    /// number is kept.
+    fn tuple(
+        &mut self,
+        level: &Level,
+        attr: &'static str,
+        zone: ZoneArg,
+        flags: TupleFlags,
+        slot: Slot,
+    ) -> Flow {
+        let Some(a) = self.attr(level, attr) else {
+            return Flow::Go;
+        };
+        let saved = (
+            self.tuple_flags,
+            self.tuple_family,
+            self.zone_arg,
+            self.cur_proto,
+        );
+        let (tf, fam) = match flags {
+            TupleFlags::All => (kernel::FILTER_F_ALL, self.family),
+            TupleFlags::FilterOrig => (self.filter_orig, self.filter_family),
+            TupleFlags::FilterReply => (self.filter_reply, self.filter_family),
+        };
+        self.tuple_flags = tf;
+        self.tuple_family = fam;
+        self.zone_arg = zone;
+        self.cur_proto = None;
+        let flow = self.enter(
+            a,
+            attr,
+            &TUPLE_POLICY,
+            Mode::Liberal,
+            "ctnetlink_parse_tuple_filter",
+            |m, inner| m.steps(TUPLE_BODY, inner),
+        );
+        if let Some(p) = self.protonum.get_mut(slot_index(slot)) {
+            *p = self.cur_proto;
+        }
+        (
+            self.tuple_flags,
+            self.tuple_family,
+            self.zone_arg,
+            self.cur_proto,
+        ) = saved;
+        flow
+    }
+
+    /// CTA_FILTER_ORIG_FLAGS / CTA_FILTER_REPLY_FLAGS (host order; 0 when absent).
+    fn filter_flags(&mut self, level: &Level) {
+        let host = |m: &Self, n: &str| {
+            m.attr(level, n)
+                .and_then(|a| read_uint(a.value(m.data), 4, m.order))
+                .unwrap_or(0) as u32
+        };
+        self.filter_orig = host(self, "orig-flags");
+        self.filter_reply = host(self, "reply-flags");
+    }
+
+    /// The family a filter's tuples are parsed with.
+    fn filter_family_of(&self, level: &Level, f: FilterFamily) -> u8 {
+        match f {
+            FilterFamily::Nfgen => self.family,
+            FilterFamily::Flush => {
+                if self.version != 0 || self.attr(level, "filter").is_some() {
+                    self.family
+                } else {
+                    0
+                }
             }
         }
     }
