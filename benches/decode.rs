@@ -33,24 +33,18 @@ use nfct_decode::render::Render;
 use nfct_decode::run::{Config, Format, Runner};
 use nfct_decode::schema::{ct, AttrSet};
 use nfct_decode::wire::Endian;
-use nfct_decode::{decode_capture, DecodedRecord, Options};
+use nfct_decode::DecodedRecord;
 use std::hint::black_box;
-use std::path::Path;
 use std::time::Duration;
+use support::corpus;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 type Rec = DecodedRecord;
 
-fn file(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("corpus/captures")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 fn records(name: &str) -> Vec<Rec> {
-    decode_capture(&file(name), Options::default())
-        .expect("corpus capture")
-        .records
+    corpus::decode_file(name).records
 }
 
 /// The first record of `name` that `pick` accepts.
@@ -204,7 +198,7 @@ fn bench_render(c: &mut Criterion) {
 }
 
 fn bench_pipeline(c: &mut Criterion) {
-    let bytes = file("big_dump.pcap");
+    let bytes = corpus::read("big_dump.pcap");
     let mut out: Vec<u8> = Vec::with_capacity(4 << 20);
     let mut g = c.benchmark_group("pipeline");
     g.throughput(Throughput::Bytes(bytes.len() as u64));

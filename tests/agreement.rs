@@ -12,6 +12,8 @@
 //! counts and the "N ... have been shown" summaries.
 //!
 //! # How output is associated with messages
+//! (The transcript parser and this locating are `support::transcript` and
+//! `support::locate`, shared with tests/conntrack_format.rs.)
 //! * Each traced command has a *primary request* it must send first, derived from its
 //!   options (`-L` = CT GET dump, `-L -z` = GET_CTRZERO dump, `-G` = CT GET, `-D` /
 //!   `-U` with a filter = CT GET dump, `-S` = GET_STATS_CPU dump, `-C` = GET_STATS,
@@ -50,6 +52,7 @@
 
 #[path = "agreement/capture.rs"]
 mod capture;
+mod support;
 #[path = "agreement/txt.rs"]
 mod txt;
 
@@ -60,9 +63,9 @@ use nfct_decode::schema::enums::IP_PROTO;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
-use txt::{parse_ct_line, parse_exp_line, parse_stats_line, parse_transcript, Cmd};
-
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/captures");
+use support::locate::{events_of, Walk};
+use support::transcript::{self, Cmd, Op};
+use txt::{parse_ct_line, parse_exp_line, parse_stats_line};
 
 /// Keys conntrack prints whenever the kernel sent the attribute: they must be present
 /// on both sides or on neither.
@@ -179,7 +182,7 @@ fn compare_ct(line: &str, m: &Msg, ctx: &mut Ctx, what: &str) {
         assert_eq!(Some(v), f.get("id").map(String::as_str), "{at}: id");
     }
     if let Some(ev) = get("event") {
-        let kind = match m.kind {
+        let kind = match m.head.kind {
             Kind::Event(EventKind::New) => "NEW",
             Kind::Event(EventKind::Update) => "UPDATE",
             Kind::Event(EventKind::Destroy) => "DESTROY",
@@ -189,11 +192,15 @@ fn compare_ct(line: &str, m: &Msg, ctx: &mut Ctx, what: &str) {
     }
     if get("userspace").is_some() || get("portid").is_some() {
         assert_eq!(get("userspace"), Some("true"), "{at}: [USERSPACE]");
-        assert_ne!(m.portid, 0, "{at}: [USERSPACE] needs a portid");
-        assert_eq!(get("portid"), Some(m.portid.to_string().as_str()), "{at}");
-    } else if matches!(m.kind, Kind::Event(_)) {
+        assert_ne!(m.head.portid, 0, "{at}: [USERSPACE] needs a portid");
         assert_eq!(
-            m.portid, 0,
+            get("portid"),
+            Some(m.head.portid.to_string().as_str()),
+            "{at}"
+        );
+    } else if m.head.is_event() {
+        assert_eq!(
+            m.head.portid, 0,
             "{at}: event caused by a request, not printed so"
         );
     }
@@ -252,7 +259,7 @@ fn compare_exp(line: &str, m: &Msg, ctx: &mut Ctx, what: &str) {
     let at = format!("{what}: {} vs line {line:?}", m.at());
     for (k, v) in &l {
         if k == "event" {
-            let kind = match (m.nf.unwrap().msg, m.kind) {
+            let kind = match (m.nf.unwrap().msg, m.head.kind) {
                 (0, Kind::Event(EventKind::New)) => "NEW",
                 (2, Kind::Event(EventKind::Destroy)) => "DESTROY",
                 (x, k) => panic!("{at}: EXP message {x} kind {k:?}"),
@@ -412,70 +419,30 @@ fn user_filter(cmd: &Cmd, m: &Msg, ctx: &Ctx) -> bool {
     ok
 }
 
-struct Run<'a> {
-    name: &'a str,
+/// A capture's messages and the walk through them.
+struct Run {
+    walk: Walk,
     msgs: Vec<Msg>,
-    /// Index of the next message the next command may take its request from.
-    cursor: usize,
 }
 
-impl Run<'_> {
-    /// The next request (subsys, msg, dump?) at or after the cursor.
-    fn next_request(&self, subsys: u8, msg: u8, dump: bool, cmd: &Cmd) -> usize {
-        (self.cursor..self.msgs.len())
-            .find(|&i| {
-                let m = &self.msgs[i];
-                m.to_kernel && m.is(subsys, msg) && (m.flags & 0x300 == 0x300) == dump
-            })
-            .unwrap_or_else(|| {
-                panic!(
-                    "{}: `{}` (line {}): no request {subsys}/{msg} dump={dump} after message {}",
-                    self.name, cmd.text, cmd.line, self.cursor
-                )
-            })
-    }
-
-    /// The first kernel message after `req` that is not an event.
-    fn reply_to(&self, req: usize) -> usize {
-        (req + 1..self.msgs.len())
-            .find(|&i| !self.msgs[i].to_kernel && !matches!(self.msgs[i].kind, Kind::Event(_)))
-            .unwrap_or_else(|| panic!("{}: no reply to {}", self.name, self.msgs[req].at()))
-    }
-
-    /// The replies of the dump requested at `req`, and the index of its DONE.
-    fn dump(&self, req: usize) -> (Vec<usize>, usize) {
-        let first = (req + 1..self.msgs.len())
-            .find(|&i| {
-                let m = &self.msgs[i];
-                !m.to_kernel && matches!(m.kind, Kind::DumpReply | Kind::Done)
-            })
-            .unwrap_or_else(|| panic!("{}: dump {} unanswered", self.name, self.msgs[req].at()));
-        let portid = self.msgs[first].portid;
-        let mut out = Vec::new();
-        for i in first..self.msgs.len() {
-            let m = &self.msgs[i];
-            if m.to_kernel || m.portid != portid {
-                continue;
-            }
-            match m.kind {
-                Kind::DumpReply => out.push(i),
-                Kind::Done => return (out, i),
-                _ => {}
-            }
+impl Run {
+    fn new(name: &str) -> Run {
+        Run {
+            walk: Walk::new(name),
+            msgs: load(&format!("{name}.pcap")),
         }
-        panic!("{}: dump {} has no DONE", self.name, self.msgs[req].at())
+    }
+
+    /// The message answering the request at `req`.
+    fn reply_to(&self, req: usize) -> &Msg {
+        &self.msgs[self.walk.reply_to(&self.msgs, req)]
     }
 }
 
 /// Checks every traced command of capture `name`; returns (command, outcome) pairs.
 fn check_capture(name: &str, ctx: &mut Ctx) -> Vec<(String, Outcome)> {
-    let text = std::fs::read_to_string(format!("{DIR}/{name}.txt")).unwrap();
-    let tr = parse_transcript(&text);
-    let mut run = Run {
-        name,
-        msgs: load(&format!("{DIR}/{name}.pcap")),
-        cursor: 0,
-    };
+    let tr = transcript::read(&format!("{name}.txt"));
+    let mut run = Run::new(name);
     assert!(!tr.cmds.is_empty(), "{name}: no traced command");
     let mut done = Vec::new();
     for cmd in &tr.cmds {
@@ -484,172 +451,158 @@ fn check_capture(name: &str, ctx: &mut Ctx) -> Vec<(String, Outcome)> {
             "{name}: not a conntrack command: {}",
             cmd.text
         );
-        let what = format!("{name} `{}` (line {})", cmd.text, cmd.line);
-        let expect = cmd.has("expect");
-        let outcome = if cmd.has("-E") || cmd.has("--event") {
-            assert!(cmd.background, "{what}: -E runs in the background");
-            check_events(&run, cmd, expect, ctx, &what)
-        } else if cmd.has("-L") || cmd.has("--dump") || cmd.has("-D") || cmd.has("-U") {
-            let (subsys, msg) = match (expect, cmd.has("-z")) {
-                (true, _) => (2, 1),
-                (false, true) => (1, 3),
-                (false, false) => (1, 1),
-            };
-            let req = run.next_request(subsys, msg, true, cmd);
-            let (replies, done_idx) = run.dump(req);
-            let window = req..done_idx;
-            run.cursor = done_idx + 1;
-            let outcome = if expect {
-                assert_eq!(cmd.out.len(), replies.len(), "{what}: expectation count");
-                for (line, &i) in cmd.out.iter().zip(&replies) {
-                    compare_exp(line, &run.msgs[i], ctx, &what);
-                }
-                Outcome::Entries(cmd.out.len(), replies.len())
-            } else if cmd.has("-U") {
-                // The printed entries are the replies to the GETs sent in the window.
-                let gets: Vec<usize> = window
-                    .clone()
-                    .filter(|&i| run.msgs[i].to_kernel && run.msgs[i].is(1, 1))
-                    .filter(|&i| run.msgs[i].kind == Kind::Request)
-                    .map(|i| run.reply_to(i))
-                    .collect();
-                assert_eq!(cmd.out.len(), gets.len(), "{what}: updated entries");
-                for (line, &i) in cmd.out.iter().zip(&gets) {
-                    compare_ct(line, &run.msgs[i], ctx, &what);
-                }
-                Outcome::Entries(cmd.out.len(), replies.len())
-            } else if cmd.has(">") {
-                // `-L > /dev/null`: only the count was printed; samples of a later,
-                // not traced, listing are checked against the decoded entries.
-                assert!(cmd.out.is_empty(), "{what}");
-                assert_eq!(cmd.summary_count(), Some(replies.len()), "{what}: count");
-                check_samples(&tr.samples, &run, &replies, ctx, &what);
-                Outcome::Entries(tr.samples.len(), replies.len())
-            } else {
-                let kept: Vec<usize> = replies
-                    .iter()
-                    .copied()
-                    .filter(|&i| user_filter(cmd, &run.msgs[i], ctx))
-                    .collect();
-                let shown: Vec<_> = kept.iter().take(20).map(|&i| run.msgs[i].at()).collect();
-                assert_eq!(
-                    cmd.out.len(),
-                    kept.len(),
-                    "{what}: printed {} lines, the filter keeps {shown:?}",
-                    cmd.out.len()
-                );
-                for (line, &i) in cmd.out.iter().zip(&kept) {
-                    compare_ct(line, &run.msgs[i], ctx, &what);
-                }
-                if cmd.has("-D") {
-                    let dels: Vec<&Msg> = window
-                        .clone()
-                        .map(|i| &run.msgs[i])
-                        .filter(|m| m.to_kernel && m.is(1, 2))
+        let what = cmd.what(name);
+        let expect = cmd.expect();
+        let op = cmd
+            .op()
+            .unwrap_or_else(|| panic!("{what}: no case for this command"));
+        let outcome = match op {
+            Op::Events => {
+                assert!(cmd.background, "{what}: -E runs in the background");
+                check_events(&run, cmd, expect, ctx, &what)
+            }
+            Op::List => {
+                let dump = run.walk.take_dump(&run.msgs, cmd);
+                let replies = &dump.replies;
+                let outcome = if expect {
+                    assert_eq!(cmd.out.len(), replies.len(), "{what}: expectation count");
+                    for (line, &i) in cmd.out.iter().zip(replies) {
+                        compare_exp(line, &run.msgs[i], ctx, &what);
+                    }
+                    Outcome::Entries(cmd.out.len(), replies.len())
+                } else if cmd.has("-U") {
+                    // The printed entries are the replies to the GETs sent in the window.
+                    let gets = run.walk.get_replies_in(&run.msgs, &dump);
+                    assert_eq!(cmd.out.len(), gets.len(), "{what}: updated entries");
+                    for (line, &i) in cmd.out.iter().zip(&gets) {
+                        compare_ct(line, &run.msgs[i], ctx, &what);
+                    }
+                    Outcome::Entries(cmd.out.len(), replies.len())
+                } else if cmd.has(">") {
+                    // `-L > /dev/null`: only the count was printed; samples of a later,
+                    // not traced, listing are checked against the decoded entries.
+                    assert!(cmd.out.is_empty(), "{what}");
+                    assert_eq!(cmd.summary_count(), Some(replies.len()), "{what}: count");
+                    check_samples(&tr.samples, &run, replies, ctx, &what);
+                    Outcome::Entries(tr.samples.len(), replies.len())
+                } else {
+                    let kept: Vec<usize> = replies
+                        .iter()
+                        .copied()
+                        .filter(|&i| user_filter(cmd, &run.msgs[i], ctx))
                         .collect();
-                    assert_eq!(dels.len(), kept.len(), "{what}: DELETE requests");
-                    for (d, &k) in dels.iter().zip(&kept) {
-                        for key in ["orig.src", "orig.dst", "orig.sport", "orig.dport"] {
-                            assert_eq!(d.fields.get(key), run.msgs[k].fields.get(key), "{what}");
+                    let shown: Vec<_> = kept.iter().take(20).map(|&i| run.msgs[i].at()).collect();
+                    assert_eq!(
+                        cmd.out.len(),
+                        kept.len(),
+                        "{what}: printed {} lines, the filter keeps {shown:?}",
+                        cmd.out.len()
+                    );
+                    for (line, &i) in cmd.out.iter().zip(&kept) {
+                        compare_ct(line, &run.msgs[i], ctx, &what);
+                    }
+                    if cmd.has("-D") {
+                        let dels: Vec<&Msg> = dump
+                            .window()
+                            .map(|i| &run.msgs[i])
+                            .filter(|m| m.head.to_kernel && m.is(1, 2))
+                            .collect();
+                        assert_eq!(dels.len(), kept.len(), "{what}: DELETE requests");
+                        for (d, &k) in dels.iter().zip(&kept) {
+                            for key in ["orig.src", "orig.dst", "orig.sport", "orig.dport"] {
+                                assert_eq!(
+                                    d.fields.get(key),
+                                    run.msgs[k].fields.get(key),
+                                    "{what}"
+                                );
+                            }
                         }
                     }
+                    Outcome::Entries(cmd.out.len(), replies.len())
+                };
+                if let Some(n) = cmd.summary_count() {
+                    if !cmd.has(">") {
+                        assert_eq!(n, cmd.out.len(), "{what}: summary vs printed lines");
+                    }
                 }
-                Outcome::Entries(cmd.out.len(), replies.len())
-            };
-            if let Some(n) = cmd.summary_count() {
-                if !cmd.has(">") {
-                    assert_eq!(n, cmd.out.len(), "{what}: summary vs printed lines");
+                outcome
+            }
+            Op::Get => {
+                let req = run.walk.take_request(&run.msgs, cmd);
+                let r = run.reply_to(req);
+                match r.error {
+                    Some(e) => {
+                        assert!(cmd.out.is_empty() && cmd.exit == Some(1), "{what}: {e}");
+                        assert_eq!(e, -2, "{what}: conntrack said it does not exist");
+                        Outcome::Status(format!("error {e}"))
+                    }
+                    None => {
+                        assert_eq!(cmd.out.len(), 1, "{what}");
+                        compare_ct(&cmd.out[0], r, ctx, &what);
+                        Outcome::Entries(1, 1)
+                    }
                 }
             }
-            outcome
-        } else if cmd.has("-G") || cmd.has("--get") {
-            let req = run.next_request(1, 1, false, cmd);
-            run.cursor = req + 1;
-            let r = &run.msgs[run.reply_to(req)];
-            match r.error {
-                Some(e) => {
-                    assert!(cmd.out.is_empty() && cmd.exit == Some(1), "{what}: {e}");
-                    assert_eq!(e, -2, "{what}: conntrack said it does not exist");
-                    Outcome::Status(format!("error {e}"))
+            Op::Stats => {
+                let replies = run.walk.take_dump(&run.msgs, cmd).replies;
+                assert_eq!(cmd.out.len(), replies.len(), "{what}: one line per CPU");
+                for (line, &i) in cmd.out.iter().zip(&replies) {
+                    let m = &run.msgs[i];
+                    let want = if expect {
+                        "expect-stats"
+                    } else {
+                        "conntrack-stats"
+                    };
+                    assert_eq!(m.set(), want, "{what}: {}", m.at());
+                    let (cpu, vals) = parse_stats_line(line);
+                    assert_eq!(cpu, m.nf.unwrap().res_id, "{what}: cpu of {}", m.at());
+                    let norm = |s: &str| {
+                        s.trim_start_matches("expect_")
+                            .replace(['-', '_'], "")
+                            .to_string()
+                    };
+                    let printed: BTreeMap<String, u64> =
+                        vals.iter().map(|(k, v)| (norm(k), *v)).collect();
+                    let decoded: BTreeMap<String, u64> =
+                        m.stats.iter().map(|(k, v)| (norm(k), *v)).collect();
+                    assert_eq!(printed, decoded, "{what}: {} vs {line:?}", m.at());
                 }
-                None => {
-                    assert_eq!(cmd.out.len(), 1, "{what}");
-                    compare_ct(&cmd.out[0], r, ctx, &what);
-                    Outcome::Entries(1, 1)
-                }
+                Outcome::Stats(replies.len())
             }
-        } else if cmd.has("-S") || cmd.has("--stats") {
-            let (subsys, msg) = if expect { (2, 3) } else { (1, 4) };
-            let req = run.next_request(subsys, msg, true, cmd);
-            let (replies, done_idx) = run.dump(req);
-            run.cursor = done_idx + 1;
-            assert_eq!(cmd.out.len(), replies.len(), "{what}: one line per CPU");
-            for (line, &i) in cmd.out.iter().zip(&replies) {
-                let m = &run.msgs[i];
-                let want = if expect {
-                    "expect-stats"
+            Op::Count => {
+                assert_eq!(cmd.out.len(), 1, "{what}");
+                let printed: u64 = cmd.out[0].trim().parse().unwrap();
+                let n = if expect {
+                    run.walk.take_dump(&run.msgs, cmd).replies.len() as u64
                 } else {
-                    "conntrack-stats"
+                    let req = run.walk.take_request(&run.msgs, cmd);
+                    let r = run.reply_to(req);
+                    assert_eq!(r.set(), "stats-global", "{what}: {}", r.at());
+                    r.stats
+                        .iter()
+                        .find(|(k, _)| k == "entries")
+                        .map(|(_, v)| *v)
+                        .unwrap()
                 };
-                assert_eq!(m.set(), want, "{what}: {}", m.at());
-                let (cpu, vals) = parse_stats_line(line);
-                assert_eq!(cpu, m.nf.unwrap().res_id, "{what}: cpu of {}", m.at());
-                let norm = |s: &str| {
-                    s.trim_start_matches("expect_")
-                        .replace(['-', '_'], "")
-                        .to_string()
-                };
-                let printed: BTreeMap<String, u64> =
-                    vals.iter().map(|(k, v)| (norm(k), *v)).collect();
-                let decoded: BTreeMap<String, u64> =
-                    m.stats.iter().map(|(k, v)| (norm(k), *v)).collect();
-                assert_eq!(printed, decoded, "{what}: {} vs {line:?}", m.at());
+                assert_eq!(printed, n, "{what}");
+                Outcome::Count(n)
             }
-            Outcome::Stats(replies.len())
-        } else if cmd.has("-C") || cmd.has("--count") {
-            assert_eq!(cmd.out.len(), 1, "{what}");
-            let printed: u64 = cmd.out[0].trim().parse().unwrap();
-            let n = if expect {
-                let req = run.next_request(2, 1, true, cmd);
-                let (replies, done_idx) = run.dump(req);
-                run.cursor = done_idx + 1;
-                replies.len() as u64
-            } else {
-                let req = run.next_request(1, 5, false, cmd);
-                run.cursor = req + 1;
-                let r = &run.msgs[run.reply_to(req)];
-                assert_eq!(r.set(), "stats-global", "{what}: {}", r.at());
-                r.stats
-                    .iter()
-                    .find(|(k, _)| k == "entries")
-                    .map(|(_, v)| *v)
-                    .unwrap()
-            };
-            assert_eq!(printed, n, "{what}");
-            Outcome::Count(n)
-        } else if cmd.has("-I") || cmd.has("--create") || cmd.has("-F") || cmd.has("--flush") {
-            let msg = if cmd.has("-I") || cmd.has("--create") {
-                0
-            } else {
-                2
-            };
-            let req = run.next_request(if expect { 2 } else { 1 }, msg, false, cmd);
-            run.cursor = req + 1;
-            let r = &run.msgs[run.reply_to(req)];
-            let err = r
-                .error
-                .unwrap_or_else(|| panic!("{what}: {} not an ack", r.at()));
-            assert_eq!(
-                err == 0,
-                cmd.exit == Some(0),
-                "{what}: error {err} vs exit status"
-            );
-            if err == -17 {
-                assert!(cmd.summary[0].contains("exists"), "{what}");
+            Op::Create | Op::Flush => {
+                let req = run.walk.take_request(&run.msgs, cmd);
+                let r = run.reply_to(req);
+                let err = r
+                    .error
+                    .unwrap_or_else(|| panic!("{what}: {} not an ack", r.at()));
+                assert_eq!(
+                    err == 0,
+                    cmd.exit == Some(0),
+                    "{what}: error {err} vs exit status"
+                );
+                if err == -17 {
+                    assert!(cmd.summary[0].contains("exists"), "{what}");
+                }
+                Outcome::Status(format!("error {err}"))
             }
-            Outcome::Status(format!("error {err}"))
-        } else {
-            panic!("{what}: no case for this command")
         };
         done.push((cmd.text.clone(), outcome));
     }
@@ -657,18 +610,10 @@ fn check_capture(name: &str, ctx: &mut Ctx) -> Vec<(String, Outcome)> {
 }
 
 /// Background `conntrack -E [expect] [-e NEW]`: the events of the subsystem.
-fn check_events(run: &Run<'_>, cmd: &Cmd, expect: bool, ctx: &mut Ctx, what: &str) -> Outcome {
-    let subsys = if expect { 2 } else { 1 };
-    let only = cmd.opt(&["-e", "--event-mask"]);
-    let evs: Vec<&Msg> = run
-        .msgs
-        .iter()
-        .filter(|m| matches!(m.kind, Kind::Event(_)) && m.nf.is_some_and(|n| n.subsys == subsys))
-        .filter(|m| match only {
-            None => true,
-            Some("NEW") => m.kind == Kind::Event(EventKind::New),
-            Some(o) => panic!("{what}: -e {o}"),
-        })
+fn check_events(run: &Run, cmd: &Cmd, expect: bool, ctx: &mut Ctx, what: &str) -> Outcome {
+    let evs: Vec<&Msg> = events_of(&run.msgs, cmd)
+        .into_iter()
+        .map(|i| &run.msgs[i])
         .collect();
     assert_eq!(cmd.summary_count(), Some(cmd.out.len()), "{what}: summary");
     assert_eq!(cmd.out.len(), evs.len(), "{what}: number of events");
@@ -683,7 +628,7 @@ fn check_events(run: &Run<'_>, cmd: &Cmd, expect: bool, ctx: &mut Ctx, what: &st
 }
 
 /// big_dump's 5 samples from a later `conntrack -L | head -5`.
-fn check_samples(samples: &[String], run: &Run<'_>, dumped: &[usize], ctx: &mut Ctx, what: &str) {
+fn check_samples(samples: &[String], run: &Run, dumped: &[usize], ctx: &mut Ctx, what: &str) {
     assert_eq!(samples.len(), 5, "{what}: samples");
     for s in samples {
         let l = parse_ct_line(s);
@@ -746,11 +691,6 @@ const CASES: &[(&str, usize)] = &[
     ("nlmon-any_sll2", 1),
 ];
 
-/// Transcripts that are no conntrack output: a shell script of several tools (its
-/// `conntrack -L` output is mixed with ip/nft/ss output) and python programs of
-/// hand-built requests.
-const NOT_CONNTRACK: &[&str] = &["mixed", "errors_extack", "errors_capped", "interleaved"];
-
 fn run_case(name: &str) {
     let mut ctx = Ctx::default();
     let done = check_capture(name, &mut ctx);
@@ -765,33 +705,12 @@ fn run_case(name: &str) {
 
 #[test]
 fn every_transcript_has_a_case() {
-    let mut names: Vec<String> = std::fs::read_dir(DIR)
-        .unwrap()
-        .filter_map(|e| {
-            let p = e.unwrap().path();
-            let stem = p.file_stem()?.to_str()?.to_string();
-            (p.extension()? == "txt").then_some(stem)
-        })
-        .filter(|n| !NOT_CONNTRACK.contains(&n.as_str()))
-        .collect();
-    names.sort();
     let mut cases: Vec<String> = CASES.iter().map(|(c, _)| c.to_string()).collect();
     cases.sort();
-    assert_eq!(names, cases);
+    assert_eq!(transcript::conntrack_transcripts(), cases);
 }
 
-macro_rules! cases {
-    ($($name:ident = $file:literal),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                run_case($file);
-            }
-        )*
-    };
-}
-
-cases!(
+support::capture_tests!(run_case:
     list_empty = "list_empty",
     insert_and_list = "insert_and_list",
     big_dump = "big_dump",
@@ -811,25 +730,13 @@ cases!(
 /// a flag) makes it fail against the decoded entry.
 #[test]
 fn every_printed_field_is_compared() {
-    let text = std::fs::read_to_string(format!("{DIR}/insert_and_list.txt")).unwrap();
-    let tr = parse_transcript(&text);
-    let cmd = tr
-        .cmds
-        .iter()
-        .find(|c| c.text == "conntrack -L -o id,ktimestamp,labels")
-        .unwrap();
-    let mut run = Run {
-        name: "insert_and_list",
-        msgs: load(&format!("{DIR}/insert_and_list.pcap")),
-        cursor: 0,
-    };
+    let tr = transcript::read("insert_and_list.txt");
+    let cmd = tr.find("conntrack -L -o id,ktimestamp,labels");
+    let mut run = Run::new("insert_and_list");
     // The same listing, found the way check_capture finds it: the 4th CT GET dump.
     let mut replies = Vec::new();
     for _ in 0..4 {
-        let req = run.next_request(1, 1, true, cmd);
-        let (r, done) = run.dump(req);
-        run.cursor = done + 1;
-        replies = r;
+        replies = run.walk.take_dump(&run.msgs, cmd).replies;
     }
     // The expected panics of the mutations are silenced for this thread only.
     let quiet = std::thread::current().name().map(String::from);

@@ -15,6 +15,9 @@
 //! * `-S`, `-S expect`: one line per CPU, trailing blank included; `-C`: the count.
 //! * `-I`, `-F`: conntrack prints no entry, and we print a comment for the ack/error.
 //!
+//! The transcripts are parsed and the messages located as in tests/agreement.rs
+//! (`support::transcript`, `support::locate`).
+//!
 //! Options as conntrack 1.4.7 applies them: `-o` as given, except that `-D` ignores
 //! ktimestamp and labels and `-G` / `-U` ignore ktimestamp (their callbacks do not
 //! pass them), and any label option loads the label map (so `labels=` prints).
@@ -25,109 +28,38 @@
     clippy::expect_used
 )]
 
-use nfct_decode::model::{Direction, EventKind, Kind};
-use nfct_decode::render::conntrack::{ConntrackRenderer, CtOutput, LabelMap, LineKind};
-use nfct_decode::{decode_capture, Options};
-use std::process::Command;
+mod support;
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/captures");
+use nfct_decode::render::conntrack::{ConntrackRenderer, CtOutput, LabelMap, LineKind};
+use nfct_decode::DecodedCapture;
+use std::process::Command;
+use support::corpus::{self, DIR};
+use support::locate::{events_of, Head, Walk};
+use support::transcript::{self, Cmd, Op};
 
 /// Captures recorded for this test, in corpus/captures/more.
 const MORE: &[&str] = &["ct_output"];
 
-/// Where capture `name` is.
+/// Where capture `name` is, relative to corpus/captures.
 fn path(name: &str, ext: &str) -> String {
     if MORE.contains(&name) {
-        format!("{DIR}/more/{name}.{ext}")
+        format!("more/{name}.{ext}")
     } else {
-        format!("{DIR}/{name}.{ext}")
+        format!("{name}.{ext}")
     }
-}
-
-/// Transcripts that are not conntrack output.
-const NOT_CONNTRACK: &[&str] = &["mixed", "errors_extack", "errors_capped", "interleaved"];
-
-struct Cmd {
-    line: usize,
-    args: Vec<String>,
-    background: bool,
-    out: Vec<String>,
-    exit: Option<i32>,
-}
-
-impl Cmd {
-    fn has(&self, a: &str) -> bool {
-        self.args.iter().any(|x| x == a)
-    }
-    fn opt(&self, names: &[&str]) -> Option<&str> {
-        let i = self.args.iter().position(|x| names.contains(&x.as_str()))?;
-        self.args.get(i + 1).map(String::as_str)
-    }
-    fn text(&self) -> String {
-        self.args.join(" ")
-    }
-}
-
-/// The traced commands and their output lines (exact bytes, trailing blanks kept).
-fn transcript(text: &str) -> Vec<Cmd> {
-    let mut cmds: Vec<Cmd> = Vec::new();
-    let mut open = false;
-    for (n, line) in text.lines().enumerate() {
-        if let Some(c) = line.strip_prefix("$ ") {
-            let background = c.contains("(background)");
-            let mut args: Vec<String> = c
-                .replace("(background)", "")
-                .split_whitespace()
-                .map(String::from)
-                .collect();
-            if args.first().map(String::as_str) == Some("timeout") {
-                args.drain(..4);
-            }
-            cmds.push(Cmd {
-                line: n + 1,
-                args,
-                background,
-                out: Vec::new(),
-                exit: None,
-            });
-            open = true;
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix("[exit status ") {
-            if open {
-                cmds.last_mut().unwrap().exit = rest.trim_end_matches(']').parse().ok();
-            }
-            open = false;
-            continue;
-        }
-        if line.starts_with('#') || line.starts_with("[exit") {
-            open = false;
-            continue;
-        }
-        if open && !line.starts_with("conntrack v") && !line.is_empty() {
-            cmds.last_mut().unwrap().out.push(line.to_string());
-        }
-    }
-    cmds
 }
 
 /// One message of a capture, rendered.
 #[derive(Debug, Clone)]
 struct M {
-    frame: u64,
-    to_kernel: bool,
-    kind: Kind,
-    subsys: u8,
-    msg: u8,
-    flags: u16,
-    portid: u32,
+    head: Head,
     line: String,
     lk: LineKind,
 }
 
-impl M {
-    fn is(&self, subsys: u8, msg: u8) -> bool {
-        self.subsys == subsys && self.msg == msg
+impl AsRef<Head> for M {
+    fn as_ref(&self) -> &Head {
+        &self.head
     }
 }
 
@@ -135,28 +67,19 @@ fn labels() -> LabelMap {
     LabelMap::parse(&std::fs::read_to_string(format!("{DIR}/connlabel.conf")).unwrap())
 }
 
-/// Every netfilter message of `name`.pcap rendered with `opts`.
-fn render(name: &str, opts: CtOutput) -> Vec<M> {
-    let bytes = std::fs::read(path(name, "pcap")).unwrap();
-    let cap = decode_capture(&bytes, Options::default()).unwrap();
+/// Every netfilter message of `cap` rendered with `opts`.
+fn render(cap: &DecodedCapture, opts: CtOutput) -> Vec<M> {
     let mut r = ConntrackRenderer::new(opts, false).with_labels(Some(labels()));
-    let mut out = Vec::new();
-    for m in cap.messages().filter(|m| m.protocol() == 12) {
-        let lk = r.format(m.frame(), &m);
-        let (subsys, msg) = m.nf().map(|nf| (nf.subsys, nf.msg)).unwrap_or((0, 0));
-        out.push(M {
-            frame: m.frame().number,
-            to_kernel: m.direction() == Direction::ToKernel,
-            kind: m.kind(),
-            subsys,
-            msg,
-            flags: m.header().flags,
-            portid: m.header().portid,
-            line: r.line().to_string(),
-            lk,
-        });
-    }
-    out
+    corpus::netfilter_messages(cap)
+        .map(|(frame, index, m)| {
+            let lk = r.format(frame, &m);
+            M {
+                head: Head::of(frame, index, &m),
+                line: r.line().to_string(),
+                lk,
+            }
+        })
+        .collect()
 }
 
 /// The `-o` options conntrack 1.4.7 applied for `cmd`.
@@ -197,49 +120,10 @@ fn filtered(cmd: &Cmd) -> bool {
     false
 }
 
-struct Run {
-    name: String,
-    cursor: usize,
-}
-
-fn next_request(run: &Run, ms: &[M], subsys: u8, msg: u8, dump: bool, cmd: &Cmd) -> usize {
-    (run.cursor..ms.len())
-        .find(|&i| {
-            ms[i].to_kernel && ms[i].is(subsys, msg) && (ms[i].flags & 0x300 == 0x300) == dump
-        })
-        .unwrap_or_else(|| panic!("{}: `{}`: no request {subsys}/{msg}", run.name, cmd.text()))
-}
-
-fn reply_to(ms: &[M], req: usize) -> usize {
-    (req + 1..ms.len())
-        .find(|&i| !ms[i].to_kernel && !matches!(ms[i].kind, Kind::Event(_)))
-        .unwrap()
-}
-
-/// The replies of the dump requested at `req` and the index of its DONE.
-fn dump(ms: &[M], req: usize) -> (Vec<usize>, usize) {
-    let first = (req + 1..ms.len())
-        .find(|&i| !ms[i].to_kernel && matches!(ms[i].kind, Kind::DumpReply | Kind::Done))
-        .unwrap();
-    let portid = ms[first].portid;
-    let mut out = Vec::new();
-    for (i, m) in ms.iter().enumerate().skip(first) {
-        if m.to_kernel || m.portid != portid {
-            continue;
-        }
-        match m.kind {
-            Kind::DumpReply => out.push(i),
-            Kind::Done => return (out, i),
-            _ => {}
-        }
-    }
-    panic!("dump without DONE")
-}
-
 fn lines(ms: &[M], idx: &[usize]) -> Vec<String> {
     idx.iter()
         .map(|&i| {
-            assert_eq!(ms[i].lk, LineKind::Conntrack, "frame {}", ms[i].frame);
+            assert_eq!(ms[i].lk, LineKind::Conntrack, "{}", ms[i].head.at());
             ms[i].line.clone()
         })
         .collect()
@@ -304,117 +188,89 @@ struct Tally {
 }
 
 fn check_capture(name: &str) -> Tally {
-    let text = std::fs::read_to_string(path(name, "txt")).unwrap();
-    let cmds = transcript(&text);
-    assert!(!cmds.is_empty(), "{name}: no traced command");
-    let mut run = Run {
-        name: name.to_string(),
-        cursor: 0,
-    };
+    let tr = transcript::read(&path(name, "txt"));
+    assert!(!tr.cmds.is_empty(), "{name}: no traced command");
+    let cap = corpus::decode_file(&path(name, "pcap"));
+    let mut run = Walk::new(name);
     let mut tally = Tally::default();
-    for cmd in &cmds {
-        assert_eq!(cmd.args[0], "conntrack", "{name}: {}", cmd.text());
-        let what = format!("{name} `{}` (line {})", cmd.text(), cmd.line);
+    for cmd in &tr.cmds {
+        assert_eq!(cmd.args[0], "conntrack", "{name}: {}", cmd.text);
+        let what = cmd.what(name);
         if cmd.exit == Some(2) {
             // A parameter problem: conntrack stopped before talking to the kernel.
             assert!(cmd.out.iter().all(|l| !l.contains("src=")), "{what}");
-            tally.cmds.push(format!("{} [not sent]", cmd.text()));
+            tally.cmds.push(format!("{} [not sent]", cmd.text));
             continue;
         }
-        let ms = render(name, options_of(cmd));
-        let expect = cmd.has("expect");
+        let op = cmd
+            .op()
+            .unwrap_or_else(|| panic!("{what}: no case for this command"));
+        let ms = render(&cap, options_of(cmd));
         let mut compared = cmd.out.len();
-        if cmd.has("-E") || cmd.has("--event") {
-            assert!(cmd.background, "{what}");
-            let subsys = if expect { 2 } else { 1 };
-            let only_new = match cmd.opt(&["-e", "--event-mask"]) {
-                None => false,
-                Some("NEW") => true,
-                Some(o) => panic!("{what}: -e {o}"),
-            };
-            let ours: Vec<String> = ms
-                .iter()
-                .filter(|m| matches!(m.kind, Kind::Event(_)) && m.subsys == subsys)
-                .filter(|m| !only_new || m.kind == Kind::Event(EventKind::New))
-                .map(|m| m.line.clone())
-                .collect();
-            assert_same(&cmd.out, &ours, &what);
-        } else if cmd.has("-L") || cmd.has("--dump") || cmd.has("-D") || cmd.has("-U") {
-            let (subsys, msg) = match (expect, cmd.has("-z")) {
-                (true, _) => (2, 1),
-                (false, true) => (1, 3),
-                (false, false) => (1, 1),
-            };
-            let req = next_request(&run, &ms, subsys, msg, true, cmd);
-            let (replies, done) = dump(&ms, req);
-            run.cursor = done + 1;
-            if cmd.has("-U") {
-                let gets: Vec<usize> = (req..done)
-                    .filter(|&i| ms[i].to_kernel && ms[i].is(1, 1) && ms[i].kind == Kind::Request)
-                    .map(|i| reply_to(&ms, i))
+        match op {
+            Op::Events => {
+                assert!(cmd.background, "{what}");
+                let ours: Vec<String> = events_of(&ms, cmd)
+                    .into_iter()
+                    .map(|i| ms[i].line.clone())
                     .collect();
-                assert_same(&cmd.out, &lines(&ms, &gets), &what);
-            } else if cmd.has(">") {
-                // `-L > /dev/null` printed only its count.
-                assert!(cmd.out.is_empty(), "{what}");
-                compared = 0; // count only: checked below
-                let want = text
-                    .lines()
-                    .find_map(|l| l.strip_suffix(" flow entries have been shown."))
-                    .and_then(|l| l.rsplit(' ').next())
-                    .unwrap();
-                assert_eq!(want, replies.len().to_string(), "{what}");
-                let _ = lines(&ms, &replies);
-            } else if filtered(cmd) {
-                assert_subsequence(&cmd.out, &lines(&ms, &replies), &what);
-            } else {
+                assert_same(&cmd.out, &ours, &what);
+            }
+            Op::List => {
+                let dump = run.take_dump(&ms, cmd);
+                let replies = &dump.replies;
+                if cmd.has("-U") {
+                    let gets = run.get_replies_in(&ms, &dump);
+                    assert_same(&cmd.out, &lines(&ms, &gets), &what);
+                } else if cmd.has(">") {
+                    // `-L > /dev/null` printed only its count.
+                    assert!(cmd.out.is_empty(), "{what}");
+                    compared = 0; // count only: checked below
+                    assert_eq!(cmd.summary_count(), Some(replies.len()), "{what}");
+                    let _ = lines(&ms, replies);
+                } else if filtered(cmd) {
+                    assert_subsequence(&cmd.out, &lines(&ms, replies), &what);
+                } else {
+                    assert_same(&cmd.out, &lines(&ms, replies), &what);
+                }
+            }
+            Op::Get => {
+                let req = run.take_request(&ms, cmd);
+                let r = run.reply_to(&ms, req);
+                if cmd.out.is_empty() {
+                    assert_eq!(ms[r].lk, LineKind::Comment, "{what}: error reply");
+                } else {
+                    assert_same(&cmd.out, &lines(&ms, &[r]), &what);
+                }
+            }
+            Op::Stats => {
+                let replies = run.take_dump(&ms, cmd).replies;
                 assert_same(&cmd.out, &lines(&ms, &replies), &what);
             }
-        } else if cmd.has("-G") || cmd.has("--get") {
-            let req = next_request(&run, &ms, 1, 1, false, cmd);
-            run.cursor = req + 1;
-            let r = reply_to(&ms, req);
-            if cmd.out.is_empty() {
-                assert_eq!(ms[r].lk, LineKind::Comment, "{what}: error reply");
-            } else {
-                assert_same(&cmd.out, &lines(&ms, &[r]), &what);
-            }
-        } else if cmd.has("-S") || cmd.has("--stats") {
-            let (subsys, msg) = if expect { (2, 3) } else { (1, 4) };
-            let req = next_request(&run, &ms, subsys, msg, true, cmd);
-            let (replies, done) = dump(&ms, req);
-            run.cursor = done + 1;
-            assert_same(&cmd.out, &lines(&ms, &replies), &what);
-        } else if cmd.has("-C") || cmd.has("--count") {
-            if expect {
+            Op::Count if cmd.expect() => {
                 // conntrack counts the expectations of a dump itself: no message
                 // carries the number.
-                let req = next_request(&run, &ms, 2, 1, true, cmd);
-                let (replies, done) = dump(&ms, req);
-                run.cursor = done + 1;
+                let replies = run.take_dump(&ms, cmd).replies;
                 assert_eq!(cmd.out, vec![replies.len().to_string()], "{what}");
                 compared = 0;
-            } else {
-                let req = next_request(&run, &ms, 1, 5, false, cmd);
-                run.cursor = req + 1;
-                assert_eq!(cmd.out, lines(&ms, &[reply_to(&ms, req)]), "{what}");
             }
-        } else if cmd.has("-I") || cmd.has("-F") || cmd.has("--create") || cmd.has("--flush") {
-            let msg = if cmd.has("-I") || cmd.has("--create") {
-                0
-            } else {
-                2
-            };
-            let req = next_request(&run, &ms, if expect { 2 } else { 1 }, msg, false, cmd);
-            run.cursor = req + 1;
-            assert!(cmd.out.is_empty(), "{what}");
-            assert_eq!(ms[req].lk, LineKind::Comment, "{what}: request");
-            assert_eq!(ms[reply_to(&ms, req)].lk, LineKind::Comment, "{what}: ack");
-        } else {
-            panic!("{what}: no case for this command");
+            Op::Count => {
+                let req = run.take_request(&ms, cmd);
+                assert_eq!(cmd.out, lines(&ms, &[run.reply_to(&ms, req)]), "{what}");
+            }
+            Op::Create | Op::Flush => {
+                let req = run.take_request(&ms, cmd);
+                assert!(cmd.out.is_empty(), "{what}");
+                assert_eq!(ms[req].lk, LineKind::Comment, "{what}: request");
+                assert_eq!(
+                    ms[run.reply_to(&ms, req)].lk,
+                    LineKind::Comment,
+                    "{what}: ack"
+                );
+            }
         }
         tally.lines += compared;
-        tally.cmds.push(format!("{} [{compared}]", cmd.text()));
+        tally.cmds.push(format!("{} [{compared}]", cmd.text));
     }
     tally
 }
@@ -429,16 +285,8 @@ fn run_case(name: &str) {
 
 #[test]
 fn every_transcript_has_a_case() {
-    let mut names: Vec<String> = std::fs::read_dir(DIR)
-        .unwrap()
-        .filter_map(|e| {
-            let p = e.unwrap().path();
-            let stem = p.file_stem()?.to_str()?.to_string();
-            (p.extension()? == "txt").then_some(stem)
-        })
-        .filter(|n| !NOT_CONNTRACK.contains(&n.as_str()))
-        .chain(MORE.iter().map(|m| m.to_string()))
-        .collect();
+    let mut names = transcript::conntrack_transcripts();
+    names.extend(MORE.iter().map(|m| m.to_string()));
     names.sort();
     let mut cases: Vec<String> = CASES.iter().map(|c| c.to_string()).collect();
     cases.sort();
@@ -462,18 +310,7 @@ const CASES: &[&str] = &[
     "stats",
 ];
 
-macro_rules! cases {
-    ($($name:ident = $file:literal),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                run_case($file);
-            }
-        )*
-    };
-}
-
-cases!(
+support::capture_tests!(run_case:
     big_dump = "big_dump",
     ct_output = "ct_output",
     events = "events",
@@ -514,11 +351,8 @@ fn binary_prints_the_same_lines() {
     assert!(all
         .lines()
         .any(|l| l.starts_with("# ") && l.contains("(dump-request)")));
-    let text = std::fs::read_to_string(format!("{DIR}/insert_and_list.txt")).unwrap();
-    let cmd = transcript(&text)
-        .into_iter()
-        .find(|c| c.text() == "conntrack -L -o id,ktimestamp,labels")
-        .unwrap();
+    let tr = transcript::read("insert_and_list.txt");
+    let cmd = tr.find("conntrack -L -o id,ktimestamp,labels");
     for l in &cmd.out {
         assert!(only.lines().any(|o| o == l), "missing {l:?}");
     }
@@ -539,4 +373,41 @@ fn label_map_reads_connlabel_conf() {
     assert_eq!(m.name(1), Some("bar"));
     assert_eq!(m.name(2), Some("baz"));
     assert_eq!(m.name(3), None);
+}
+
+#[test]
+fn parse_keeps_commands_output_summary_exit_and_samples() {
+    let t = transcript::parse(concat!(
+        "# (not traced) $ conntrack -F\n",
+        "conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n",
+        "$ conntrack -L > /dev/null\n",
+        "conntrack v1.4.7 (conntrack-tools): 3 flow entries have been shown.\n",
+        "[exit status 0]\n",
+        "# (not traced) conntrack -L | head -5:\n",
+        "udp      17 594 src=10.3.2.59\n",
+        "# comment\n",
+        "$ timeout -s INT 12 conntrack -E -e NEW   (background)\n",
+        "    [NEW] tcp      6 120 \n",
+        "\n",
+        "$ conntrack -G -p tcp\n",
+        "[exit 1]\n",
+        "not output\n",
+    ));
+    assert_eq!(t.cmds.len(), 3);
+    let l = &t.cmds[0];
+    assert_eq!(
+        (l.line, l.text.as_str(), l.exit),
+        (3, "conntrack -L > /dev/null", Some(0))
+    );
+    assert_eq!(l.summary_count(), Some(3));
+    assert!(l.out.is_empty() && !l.background);
+    assert_eq!(t.samples, ["udp      17 594 src=10.3.2.59"]);
+    let e = &t.cmds[1];
+    assert_eq!(e.text, "conntrack -E -e NEW");
+    assert!(e.background && e.only_new_events() && e.request().is_none());
+    assert_eq!(e.out, ["    [NEW] tcp      6 120 "]);
+    assert_eq!(e.exit, None);
+    let g = t.find("conntrack -G -p tcp");
+    assert_eq!((g.op(), g.exit), (Some(Op::Get), Some(1)));
+    assert!(g.out.is_empty());
 }

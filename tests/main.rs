@@ -20,5 +20,6 @@ mod common;
 mod exchanges;
 #[path = "it/output.rs"]
 mod output;
+mod support;
 #[path = "it/verdicts.rs"]
 mod verdicts;

@@ -22,7 +22,6 @@
     missing_docs
 )]
 
-use nfct_decode::capture::{self, Event};
 use nfct_decode::decode::node_path;
 use nfct_decode::encode::MsgBuilder;
 use nfct_decode::model::{Body, Direction, Value};
@@ -34,12 +33,14 @@ use nfct_decode::schema::netlink;
 use nfct_decode::schema::{ct, set_by_name, AttrDef, AttrSet, Display, Order, Type, CT_SETS};
 use nfct_decode::view::{Attr, Msg};
 use nfct_decode::wire::{Endian, NLA_F_NESTED, NLA_F_NET_BYTEORDER};
-use nfct_decode::FrameMeta;
 use nfct_decode::{Code, Decoder, Record, Severity};
+use nfct_decode::{DecodedRecord, FrameMeta};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::OnceLock;
+
+mod support;
 
 // ---------------------------------------------------------------------------------
 // Common helpers
@@ -162,11 +163,24 @@ const CAPTURES: &[&str] = &[
     "nlmon-any_sll2",
 ];
 
+/// One record of the captures, decoded (default options).
 struct Sample {
     capture: &'static str,
-    frame: FrameMeta,
-    protocol: u16,
-    data: Vec<u8>,
+    rec: DecodedRecord,
+}
+
+impl Sample {
+    fn record(&self) -> &Record {
+        self.rec.record()
+    }
+
+    fn data(&self) -> &[u8] {
+        &self.rec.data
+    }
+
+    fn frame(&self) -> &FrameMeta {
+        &self.rec.frame
+    }
 }
 
 fn samples() -> &'static [Sample] {
@@ -174,19 +188,12 @@ fn samples() -> &'static [Sample] {
     SAMPLES.get_or_init(|| {
         let mut out = Vec::new();
         for &name in CAPTURES {
-            let path = format!("{}/corpus/captures/{name}.pcap", env!("CARGO_MANIFEST_DIR"));
-            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            capture::for_each_event_in_slice(&bytes, &mut |ev| {
-                if let Event::Frame(f) = ev {
-                    out.push(Sample {
-                        capture: name,
-                        frame: f.meta,
-                        protocol: f.meta.link.protocol,
-                        data: f.data.to_vec(),
-                    });
-                }
-            })
-            .unwrap();
+            let cap = support::corpus::decode_file(&format!("{name}.pcap"));
+            out.extend(
+                cap.records
+                    .into_iter()
+                    .map(|rec| Sample { capture: name, rec }),
+            );
         }
         out
     })
@@ -304,10 +311,8 @@ fn real_cases(set: &'static AttrSet) -> Vec<Case> {
 fn real_cases_with(set: &'static AttrSet, allow_info: bool) -> Vec<Case> {
     let mut out = Vec::new();
     let mut shapes = BTreeSet::new();
-    let mut rec = Record::default();
-    let decoder = Decoder::default();
     for s in samples() {
-        decoder.decode_record(&s.data, s.protocol, &mut rec);
+        let rec = s.record();
         for m in &rec.messages {
             let mut cands: Vec<(String, Range<usize>)> = Vec::new();
             if let Body::Nf(nf) = &m.body {
@@ -326,13 +331,13 @@ fn real_cases_with(set: &'static AttrSet, allow_info: bool) -> Vec<Case> {
                         .is_some_and(|x| std::ptr::eq(x, set))
                 {
                     cands.push((
-                        format!("value of {} at offset {}", node_path(&rec, i), n.offset),
+                        format!("value of {} at offset {}", node_path(rec, i), n.offset),
                         n.value_range(),
                     ));
                 }
             }
             for (where_, range) in cands {
-                let bytes = s.data[range].to_vec();
+                let bytes = s.data()[range].to_vec();
                 let (r, top) = decode_set(set, &bytes, m.direction);
                 let ok = if allow_info {
                     r.findings.iter().all(|f| f.severity == Severity::Info)
@@ -349,7 +354,7 @@ fn real_cases_with(set: &'static AttrSet, allow_info: bool) -> Vec<Case> {
                     format!(
                         "real: {}.pcap frame {}, {} ({})",
                         s.capture,
-                        s.frame.number,
+                        s.frame().number,
                         where_,
                         m.direction.as_str()
                     ),
@@ -1243,15 +1248,14 @@ fn check_set(name: &'static str) {
 
 /// Pins the JSON of the first real message that carries `set` at its top level.
 fn json_snapshot(set: &'static AttrSet) {
-    let mut rec = Record::default();
     for s in samples() {
-        Decoder::default().decode_record(&s.data, s.protocol, &mut rec);
+        let rec = s.record();
         for m in &rec.messages {
             if let Body::Nf(nf) = &m.body {
                 if nf.set.is_some_and(|x| std::ptr::eq(x, set)) && !m.attrs.is_empty() {
                     let mut out = Vec::new();
                     JsonRenderer::default()
-                        .message(&mut out, &s.frame, &Msg::new(&rec, &s.data, m))
+                        .message(&mut out, s.frame(), &Msg::new(rec, s.data(), m))
                         .unwrap();
                     let line = String::from_utf8(out).unwrap();
                     // valid JSON, one line
@@ -1709,14 +1713,12 @@ fn set_malformed_cases_cover_every_attribute_rule() {
 /// The first node of attribute `d` in the real captures without findings on it or
 /// below it (errors_extack.pcap holds deliberately bad requests): (sample, record,
 /// node).
-fn first_real(d: &'static AttrDef) -> (&'static Sample, Record, usize) {
-    let decoder = Decoder::default();
+fn first_real(d: &'static AttrDef) -> (&'static Sample, &'static Record, usize) {
     for s in samples() {
-        let mut rec = Record::default();
-        decoder.decode_record(&s.data, s.protocol, &mut rec);
+        let rec = s.record();
         let hit = (0..rec.nodes.len()).find(|&i| {
             rec.nodes[i].def.is_some_and(|x| std::ptr::eq(x, d))
-                && findings_under(&rec, i).is_empty()
+                && findings_under(rec, i).is_empty()
         });
         if let Some(i) = hit {
             return (s, rec, i);
@@ -1766,7 +1768,7 @@ fn spec_timestamp_is_a_nest_of_tstamp() {
     assert_eq!(rec.nodes[parent].num(), 20);
     assert_eq!(rec.nodes[parent].value, Value::Nest);
     assert!(rec.uint(i).unwrap() > rec.uint(i - 1).unwrap());
-    assert!(findings_under(&rec, parent).is_empty());
+    assert!(findings_under(rec, parent).is_empty());
     // built (a dump reply from the kernel): decoded as a nest
     let rec = decode_msg(&kernel_reply(&ct::CONNTRACK, |b| {
         b.nest("timestamp").uint("start", 10).uint("stop", 20).end();
@@ -1795,7 +1797,7 @@ fn spec_filter_is_a_nest_with_host_order_flags() {
     // real: `conntrack -L -s 10.0.0.1 -p tcp` sends ip-src|proto-num = 0x9, little-endian
     let (s, rec, i) = first_real(def(&ct::FILTER, "orig-flags"));
     let n = rec.nodes[i];
-    assert_eq!(n.bytes(&s.data), &9u32.to_le_bytes());
+    assert_eq!(n.bytes(s.data()), &9u32.to_le_bytes());
     assert_eq!(rec.uint(i), Some(9));
     // built, both host orders: the same value
     for order in [Endian::Little, Endian::Big] {
@@ -1841,14 +1843,14 @@ fn spec_nat_numbers() {
     // real: nat.pcap, `--dst-nat 192.168.9.9:8080` and `--dst-nat [fd00::9]:8080`
     let (s, rec, i) = first_real(def(&ct::NAT, "nat-proto"));
     assert_eq!(rec.nodes[i].num(), 3);
-    let min = Attr::new(&rec, &s.data, i).get("nat-port-min").unwrap();
+    let min = Attr::new(rec, s.data(), i).get("nat-port-min").unwrap();
     assert_eq!(min.uint(), Some(8080));
-    assert!(findings_under(&rec, i - 2).is_empty());
+    assert!(findings_under(rec, i - 2).is_empty());
     assert_eq!(s.capture, "nat");
     let (s, rec, i) = first_real(def(&ct::NAT, "nat-v6-minip"));
     assert_eq!(rec.nodes[i].num(), 4);
     assert_eq!(
-        rec.nodes[i].bytes(&s.data),
+        rec.nodes[i].bytes(s.data()),
         &"fd00::9".parse::<std::net::Ipv6Addr>().unwrap().octets()
     );
     // built: nat-v6-maxip is 5
@@ -1926,7 +1928,7 @@ fn spec_timestamp_event_is_27_u64() {
     assert_eq!(s.capture, "events");
     assert_eq!(rec.nodes[i].nla_len, 12);
     assert!(rec.uint(i).unwrap() > 1_700_000_000_000_000_000);
-    assert!(findings_under(&rec, i).is_empty());
+    assert!(findings_under(rec, i).is_empty());
 }
 
 #[test]
@@ -1961,9 +1963,9 @@ fn spec_labels_mask_is_named_labels_mask() {
     // real: `conntrack -U --label-add` sends labels and labels-mask
     let (s, rec, i) = first_real(d);
     assert_eq!(s.capture, "insert_and_list");
-    assert!(findings_under(&rec, i).is_empty());
+    assert!(findings_under(rec, i).is_empty());
     assert_eq!(
-        Attr::new(&rec, &s.data, i).name().to_string(),
+        Attr::new(rec, s.data(), i).name().to_string(),
         "labels-mask"
     );
 }

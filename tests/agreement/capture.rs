@@ -1,26 +1,20 @@
 //! The decoded side: every ctnetlink message of a capture, turned into an owned
 //! summary (`Msg`) whose fields are keyed the way conntrack prints them.
 
-use nfct_decode::model::{Direction, Kind};
+use crate::support::corpus;
+use crate::support::locate::Head;
 use nfct_decode::view::{label_bits, Attr, Msg as MsgView, Repr};
-use nfct_decode::{decode_capture, Options};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// One decoded netlink message of a capture.
 #[derive(Debug, Clone)]
 pub struct Msg {
-    /// Record number (1-based, as tshark counts).
-    pub frame: u64,
-    /// Index of the message within its record.
-    pub index: usize,
+    /// What the locator reads: frame, index, direction, kind, flags, portid.
+    pub head: Head,
     /// Capture timestamp of the record.
     pub ts: Duration,
-    pub to_kernel: bool,
-    pub kind: Kind,
-    pub flags: u16,
-    pub portid: u32,
-    /// (subsystem, message, family, res_id, set name) of nfnetlink messages.
+    /// (message, family, res_id, set name) of nfnetlink messages.
     pub nf: Option<Nf>,
     /// NLMSG_ERROR code.
     pub error: Option<i32>,
@@ -37,7 +31,6 @@ pub struct Msg {
 
 #[derive(Debug, Clone, Copy)]
 pub struct Nf {
-    pub subsys: u8,
     pub msg: u8,
     pub family: u8,
     pub res_id: u16,
@@ -46,63 +39,61 @@ pub struct Nf {
 
 impl Msg {
     pub fn is(&self, subsys: u8, msg: u8) -> bool {
-        self.nf.is_some_and(|n| n.subsys == subsys && n.msg == msg)
+        self.head.is(subsys, msg)
     }
     pub fn set(&self) -> &'static str {
         self.nf.map(|n| n.set).unwrap_or("")
     }
     pub fn at(&self) -> String {
-        format!("frame {} message {}", self.frame, self.index)
+        self.head.at()
     }
 }
 
-/// Decodes every record of `path` (netlink protocol 12 only) into messages.
-pub fn load(path: &str) -> Vec<Msg> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let cap = decode_capture(&bytes, Options::default()).unwrap_or_else(|e| panic!("{e}"));
+impl AsRef<Head> for Msg {
+    fn as_ref(&self) -> &Head {
+        &self.head
+    }
+}
+
+/// Decodes every record of capture `name` (netlink protocol 12 only) into
+/// messages.
+pub fn load(name: &str) -> Vec<Msg> {
+    let cap = corpus::decode_file(name);
     let mut out = Vec::new();
-    for r in cap.records.iter().filter(|r| r.frame.link.protocol == 12) {
-        for (index, m) in r.messages().enumerate() {
-            let mut msg = Msg {
-                frame: r.frame.number,
-                index,
-                ts: r.frame.ts,
-                to_kernel: m.direction() == Direction::ToKernel,
-                kind: m.kind(),
-                flags: m.header().flags,
-                portid: m.header().portid,
-                nf: None,
-                error: m.error(),
-                fields: BTreeMap::new(),
-                labels: None,
-                tstart: None,
-                tstop: None,
-                stats: Vec::new(),
-            };
-            if let Some(nf) = m.nf() {
-                let set = nf.set.map(|s| s.name).unwrap_or("");
-                msg.nf = Some(Nf {
-                    subsys: nf.subsys,
-                    msg: nf.msg,
-                    family: nf.nfgen.family,
-                    res_id: nf.nfgen.res_id,
-                    set,
-                });
-                match set {
-                    "conntrack" => conntrack(&m, &mut msg),
-                    "expect" => expect(&m, &mut msg),
-                    "conntrack-stats" | "expect-stats" | "stats-global" => {
-                        for a in m.attrs() {
-                            if let (Some(name), Some(v)) = (a.kernel_name(), a.uint()) {
-                                msg.stats.push((name.to_string(), v));
-                            }
+    for (frame, index, m) in corpus::netfilter_messages(&cap) {
+        let mut msg = Msg {
+            head: Head::of(frame, index, &m),
+            ts: frame.ts,
+            nf: None,
+            error: m.error(),
+            fields: BTreeMap::new(),
+            labels: None,
+            tstart: None,
+            tstop: None,
+            stats: Vec::new(),
+        };
+        if let Some(nf) = m.nf() {
+            let set = nf.set.map(|s| s.name).unwrap_or("");
+            msg.nf = Some(Nf {
+                msg: nf.msg,
+                family: nf.nfgen.family,
+                res_id: nf.nfgen.res_id,
+                set,
+            });
+            match set {
+                "conntrack" => conntrack(&m, &mut msg),
+                "expect" => expect(&m, &mut msg),
+                "conntrack-stats" | "expect-stats" | "stats-global" => {
+                    for a in m.attrs() {
+                        if let (Some(name), Some(v)) = (a.kernel_name(), a.uint()) {
+                            msg.stats.push((name.to_string(), v));
                         }
                     }
-                    _ => {}
                 }
+                _ => {}
             }
-            out.push(msg);
         }
+        out.push(msg);
     }
     out
 }

@@ -2,6 +2,7 @@
 //! status (0 clean, 1 error findings, 2 unreadable) — never a panic, hang or silence.
 
 use crate::common::{capture, capture_path, run_bin, temp_file};
+use crate::support::prng::Rng;
 use nfct_decode::encode::{pcap_netlink, MsgBuilder};
 use nfct_decode::schema::ct;
 
@@ -60,15 +61,7 @@ fn text_file() {
 
 #[test]
 fn random_megabyte() {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let bytes: Vec<u8> = (0..1 << 20)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
+    let bytes = Rng::new(Rng::SEED).bytes(1 << 20);
     assert_fatal(&bytes, "random.bin", "not a pcap or pcapng file");
 }
 

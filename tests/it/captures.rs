@@ -342,9 +342,11 @@ fn errors_extack_findings() {
 fn event_kinds_match_conntrack() {
     let (msgs, _, _) = decode(&capture("events.pcap"));
     let count = |k: &str| msgs.iter().filter(|m| m.kind == k).count();
-    let txt = std::fs::read_to_string(crate::common::capture_path("events.txt")).unwrap();
+    let tr = crate::support::transcript::read("events.txt");
     let printed = |p: &str| {
-        txt.lines()
+        tr.cmds
+            .iter()
+            .flat_map(|c| &c.out)
             .filter(|l| l.trim_start().starts_with(p))
             .count()
     };

@@ -1,20 +1,12 @@
 //! Helpers shared by the integration tests.
 
+use crate::support::corpus;
 use nfct_decode::run::{Config, Format, Runner};
-use nfct_decode::{decode_capture, Finding, Options};
+use nfct_decode::Finding;
 use std::path::PathBuf;
 
-/// Path of a file under corpus/captures.
-pub fn capture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("corpus/captures")
-        .join(name)
-}
-
-/// Bytes of a file under corpus/captures.
-pub fn capture(name: &str) -> Vec<u8> {
-    std::fs::read(capture_path(name)).unwrap()
-}
+/// Path and bytes of a file under corpus/captures.
+pub use corpus::{path as capture_path, read as capture};
 
 /// One decoded message, flattened for assertions.
 #[derive(Debug, Clone)]
@@ -34,7 +26,7 @@ pub struct Msg {
 /// Decodes a whole capture held in memory; returns its messages, the number of
 /// records and every notice (capture, record and record-level findings).
 pub fn decode(bytes: &[u8]) -> (Vec<Msg>, u64, Vec<Finding>) {
-    let cap = decode_capture(bytes, Options::default()).unwrap();
+    let cap = corpus::decode(bytes);
     let mut notices: Vec<Finding> = Vec::new();
     let mut msgs = Vec::new();
     for r in &cap.records {

@@ -3,14 +3,14 @@
 //! exchange of the real captures.
 
 use crate::common::{capture, capture_path, render};
-use nfct_decode::capture::{for_each_event_in_slice, Event};
-use nfct_decode::model::{Body, Direction, Kind, Record};
+use crate::support::corpus;
+use nfct_decode::model::{Body, Direction, Kind};
 use nfct_decode::run::Format;
 use nfct_decode::schema::paths;
 use nfct_decode::verdict::{self, Answer, Outcome, Verdict};
 use nfct_decode::view::Msg;
 use nfct_decode::wire::Endian;
-use nfct_decode::{Decoder, Options};
+use nfct_decode::Options;
 use std::collections::BTreeMap;
 
 /// One recorded case: the request's verdict and flags, and what the kernel said.
@@ -43,14 +43,16 @@ fn kernel_cases() -> Vec<Case> {
     let bytes = std::fs::read(path).unwrap();
     // The harness's requests are little-endian; mutated lengths can make the
     // detection doubt, so the byte order is given.
-    let dec = Decoder::new(Options {
-        endian: Some(Endian::Little),
-    });
-    let mut rec = Record::default();
+    let cap = corpus::decode_with(
+        &bytes,
+        Options {
+            endian: Some(Endian::Little),
+        },
+    );
     let mut cases: Vec<Case> = Vec::new();
-    let _ = for_each_event_in_slice(&bytes, &mut |ev| {
-        let Event::Frame(f) = ev else { return };
-        dec.decode_record(f.data, 12, &mut rec);
+    for r in &cap.records {
+        assert_eq!(r.frame.link.protocol, corpus::NETFILTER, "{:?}", r.frame);
+        let rec = r.record();
         let first = rec.messages.first();
         let is_request = match first {
             Some(m) => m.direction == Direction::ToKernel,
@@ -66,7 +68,7 @@ fn kernel_cases() -> Vec<Case> {
             };
             if let Some(verdict) = v {
                 cases.push(Case {
-                    frame: f.meta.number,
+                    frame: r.frame.number,
                     verdict,
                     flags,
                     seq,
@@ -75,16 +77,16 @@ fn kernel_cases() -> Vec<Case> {
                     replied: false,
                 });
             }
-            return;
+            continue;
         }
-        let Some(c) = cases.last_mut() else { return };
+        let Some(c) = cases.last_mut() else { continue };
         for m in &rec.messages {
             match (&m.body, m.kind) {
                 (Body::Error { error, echo }, _) => {
                     let mine = echo.as_ref().is_none_or(|e| e.header.seq == c.seq);
                     if mine && c.error.is_none() {
                         c.error = Some(*error);
-                        c.offs = Msg::new(&rec, f.data, m)
+                        c.offs = Msg::new(rec, &r.data, m)
                             .at(&paths::EXTACK_OFFS)
                             .and_then(|a| a.uint());
                     }
@@ -93,7 +95,7 @@ fn kernel_cases() -> Vec<Case> {
                 _ => {}
             }
         }
-    });
+    }
     cases
 }
 
