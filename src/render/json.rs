@@ -117,7 +117,7 @@ impl Serialize for MsgJson<'_> {
         m.serialize_entry("kind", msg.kind.as_str())?;
         m.serialize_entry(
             "name",
-            &Disp(|w: &mut fmt::Formatter<'_>| write!(w, "{}", v.name())),
+            &Disp(|w: &mut fmt::Formatter<'_>| fmt::Display::fmt(&v.name(), w)),
         )?;
         m.serialize_entry(
             "nlmsg",
@@ -356,26 +356,30 @@ impl Serialize for Attrs<'_> {
             } else {
                 0
             };
-            let name = a.name();
-            let key = Disp(move |f: &mut fmt::Formatter<'_>| {
-                write!(f, "{name}")?;
-                if dup > 0 {
-                    write!(f, "#{}", dup + 1)?;
-                }
-                Ok(())
-            });
             let repr = a.value();
-            if repr.is_nest() {
-                m.serialize_entry(
-                    &key,
-                    &Attrs {
-                        rec: self.rec,
-                        data: self.data,
-                        range: self.rec.child_range(i),
-                    },
-                )?;
+            let value = if repr.is_nest() {
+                AttrValue::Nest(Attrs {
+                    rec: self.rec,
+                    data: self.data,
+                    range: self.rec.child_range(i),
+                })
             } else {
-                m.serialize_entry(&key, &ReprJson(repr))?;
+                AttrValue::Leaf(ReprJson(repr))
+            };
+            match (a.kernel_name(), dup) {
+                // The common case: the kernel name as it is, no formatting.
+                (Some(n), 0) => m.serialize_entry(n, &value)?,
+                _ => {
+                    let name = a.name();
+                    let key = Disp(move |f: &mut fmt::Formatter<'_>| {
+                        fmt::Display::fmt(&name, f)?;
+                        if dup > 0 {
+                            write!(f, "#{}", dup + 1)?;
+                        }
+                        Ok(())
+                    });
+                    m.serialize_entry(&key, &value)?;
+                }
             }
         }
         m.end()
@@ -383,6 +387,21 @@ impl Serialize for Attrs<'_> {
 }
 
 struct ReprJson<'a>(Repr<'a>);
+
+/// An attribute's JSON value: an object of its children, or its value.
+enum AttrValue<'a> {
+    Nest(Attrs<'a>),
+    Leaf(ReprJson<'a>),
+}
+
+impl Serialize for AttrValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AttrValue::Nest(a) => a.serialize(s),
+            AttrValue::Leaf(r) => r.serialize(s),
+        }
+    }
+}
 
 /// A sequence of flag names (unknown bits as numbers).
 struct FlagSeq<I: Iterator<Item = Result<&'static str, u64>> + Clone>(I);

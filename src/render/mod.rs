@@ -86,8 +86,5 @@ pub fn push_ipv4(out: &mut String, a: Ipv4Addr) {
 
 /// Lower-case hex of `bytes`.
 pub fn write_hex(out: &mut impl fmt::Write, bytes: &[u8]) -> fmt::Result {
-    for b in bytes {
-        write!(out, "{b:02x}")?;
-    }
-    Ok(())
+    crate::view::hex(out, bytes)
 }

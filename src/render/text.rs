@@ -8,10 +8,10 @@ use crate::decode::FlagName;
 use crate::exchange::{Exchange, Outcome};
 use crate::finding::{Finding, Severity};
 use crate::model::{Body, Direction, Kind, Record};
-use crate::schema::{enums, messages, paths, AttrPath};
+use crate::schema::{enums, messages, paths};
 use crate::summary::Summary;
 use crate::verdict::Verdict;
-use crate::view::{errno_of, proto_name, Attr, Attrs, Msg, Repr};
+use crate::view::{errno_of, proto_name, type_name, Attr, Msg, Repr};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::Range;
@@ -46,7 +46,7 @@ impl TextRenderer {
             Direction::FromKernel => " K>U ",
         });
         let name_start = l.len();
-        let _ = write!(l, "{}", msg.name());
+        type_name(msg.message(), l);
         if l.get(name_start..) != Some(msg.kind().as_str()) {
             l.push_str(" (");
             l.push_str(msg.kind().as_str());
@@ -106,7 +106,7 @@ impl TextRenderer {
         let rec = msg.record();
         let m = msg.message();
         if let Body::Error { echo: Some(e), .. } = &m.body {
-            tree_lines(l, msg, msg.attrs_in(e.attrs.clone()), 11);
+            tree_lines(l, msg, e.attrs.clone(), 11);
         }
         if let Some(v) = msg.verdict() {
             verdict_line(l, v);
@@ -120,7 +120,7 @@ impl TextRenderer {
         if extack && !m.attrs.is_empty() {
             l.push_str("         extack\n");
         }
-        tree_lines(l, msg, msg.attrs(), if extack { 11 } else { 9 });
+        tree_lines(l, msg, m.attrs.clone(), if extack { 11 } else { 9 });
         // Findings not attached to a node.
         for f in rec.findings.get(m.findings.clone()).unwrap_or(&[]) {
             if f.node.is_none() {
@@ -346,9 +346,15 @@ fn finding_line(l: &mut String, f: &Finding, indent: usize) {
     let _ = writeln!(l, "! {f}");
 }
 
+#[inline(always)]
 fn attr_line(l: &mut String, a: &Attr<'_>, indent: usize) {
     pad(l, indent);
-    let _ = write!(l, "{}", a.name());
+    match a.kernel_name() {
+        Some(n) => l.push_str(n),
+        None => {
+            let _ = write!(l, "{}", a.name());
+        }
+    }
     let repr = a.value();
     if !repr.is_nest() {
         l.push_str(": ");
@@ -357,35 +363,22 @@ fn attr_line(l: &mut String, a: &Attr<'_>, indent: usize) {
     l.push('\n');
 }
 
-/// Every attribute of `attrs` and below, one line each, findings under their node.
-fn tree_lines(l: &mut String, msg: &Msg<'_>, attrs: Attrs<'_>, base: usize) {
+/// Every attribute of `range` (a message's nodes, in pre-order: each nest is
+/// followed by its descendants), one line each, findings under their node.
+fn tree_lines(l: &mut String, msg: &Msg<'_>, range: Range<usize>, base: usize) {
     let fs = msg.findings();
-    let mut stack = vec![attrs];
-    while let Some(it) = stack.last_mut() {
-        let Some(a) = it.next() else {
-            stack.pop();
-            continue;
-        };
+    for a in msg.tree_in(range) {
         let indent = base + 2 * a.depth();
         attr_line(l, &a, indent);
         for f in fs.iter().filter(|f| f.node == Some(a.index())) {
             finding_line(l, f, indent + 2);
-        }
-        if a.is_nest() {
-            stack.push(a.children());
         }
     }
 }
 
 /// Writes a value in its text form.
 pub fn write_repr(l: &mut String, repr: &Repr<'_>) {
-    match repr {
-        Repr::Num(v) => push_u64(l, *v),
-        Repr::V4(a) => push_ipv4(l, *a),
-        r => {
-            let _ = write!(l, "{r}");
-        }
-    }
+    let _ = repr.write_to(l);
 }
 
 /// Appends ` seq=S portid=P`.
@@ -409,15 +402,6 @@ fn pad(l: &mut String, n: usize) {
 
 // ---------------------------------------------------------------------------------
 // The key fields of the one-line form
-
-fn push_uint_at(out: &mut String, msg: &Msg<'_>, p: &AttrPath, label: &str) {
-    if let Some(v) = msg.at(p).and_then(|a| a.uint()) {
-        out.push(' ');
-        out.push_str(label);
-        out.push('=');
-        push_u64(out, v);
-    }
-}
 
 /// Key fields of a conntrack / expectation message for the one-line form.
 fn key_fields(msg: &Msg<'_>, out: &mut String) {
@@ -443,17 +427,7 @@ fn key_fields(msg: &Msg<'_>, out: &mut String) {
             if let Some(f) = fam {
                 out.push_str(f);
             }
-            if let Some(t) = msg.at(&paths::TUPLE_ORIG) {
-                tuple_fields(&t, out);
-            }
-            for p in [&paths::TCP_STATE, &paths::SCTP_STATE, &paths::DCCP_STATE] {
-                if let Some(Repr::EnumName(n)) = msg.at(p).map(|a| a.value()) {
-                    let _ = write!(out, " {n}");
-                }
-            }
-            push_uint_at(out, msg, &paths::TIMEOUT, "timeout");
-            push_uint_at(out, msg, &paths::MARK, "mark");
-            push_uint_at(out, msg, &paths::ZONE, "zone");
+            conntrack_fields(msg, out);
         }
         "expect" => {
             if let Some(f) = fam {
@@ -484,40 +458,111 @@ fn key_fields(msg: &Msg<'_>, out: &mut String) {
     }
 }
 
-/// ` proto src:sport -> dst:dport` of a tuple.
+/// The key fields of a conntrack entry: its original tuple, the protocol state,
+/// timeout, mark and zone. One pass over the top-level attributes (the first of a
+/// duplicated attribute is shown, as `Msg::at` finds it).
+fn conntrack_fields(msg: &Msg<'_>, out: &mut String) {
+    let (mut tuple, mut proto, mut timeout, mut mark, mut zone) = (None, None, None, None, None);
+    for a in msg.attrs() {
+        let slot = match a.kernel_name() {
+            Some("tuple-orig") => &mut tuple,
+            Some("protoinfo") => &mut proto,
+            Some("timeout") => &mut timeout,
+            Some("mark") => &mut mark,
+            Some("zone") => &mut zone,
+            _ => continue,
+        };
+        slot.get_or_insert(a);
+    }
+    if let Some(t) = tuple.filter(Attr::is_nest) {
+        tuple_fields(&t, out);
+    }
+    // protoinfo-tcp.tcp-state, protoinfo-sctp.sctp-state, protoinfo-dccp.dccp-state
+    let mut states = [None, None, None];
+    for p in proto.iter().flat_map(|p| p.children()) {
+        for s in p.children() {
+            let k = match (p.kernel_name(), s.kernel_name()) {
+                (Some("protoinfo-tcp"), Some("tcp-state")) => 0,
+                (Some("protoinfo-sctp"), Some("sctp-state")) => 1,
+                (Some("protoinfo-dccp"), Some("dccp-state")) => 2,
+                _ => continue,
+            };
+            if let Some(slot) = states.get_mut(k) {
+                slot.get_or_insert(s);
+            }
+        }
+    }
+    for s in states.into_iter().flatten() {
+        if let Repr::EnumName(n) = s.value() {
+            out.push(' ');
+            out.push_str(n);
+        }
+    }
+    for (label, a) in [("timeout", timeout), ("mark", mark), ("zone", zone)] {
+        if let Some(v) = a.and_then(|a| a.uint()) {
+            out.push(' ');
+            out.push_str(label);
+            out.push('=');
+            push_u64(out, v);
+        }
+    }
+}
+
+/// ` proto src:sport -> dst:dport` of a tuple, in one pass over its attributes.
 fn tuple_fields(t: &Attr<'_>, out: &mut String) {
-    let addr = |v4: &AttrPath, v6: &AttrPath| t.at(v4).or_else(|| t.at(v6)).map(|a| a.value());
-    if let Some(p) = t.at(&paths::PROTO_NUM).and_then(|a| a.uint()) {
+    const NAMES: [&str; 9] = [
+        "ip-v4-src",
+        "ip-v6-src",
+        "ip-v4-dst",
+        "ip-v6-dst",
+        "proto-num",
+        "proto-src-port",
+        "proto-dst-port",
+        "proto-icmp-type",
+        "proto-icmpv6-type",
+    ];
+    let mut f: [Option<Attr<'_>>; 9] = [None; 9];
+    // As `Attr::at` would: the first tuple-ip and the first tuple-proto.
+    let ip = t.children().find(|a| a.kernel_name() == Some("tuple-ip"));
+    let l4 = t
+        .children()
+        .find(|a| a.kernel_name() == Some("tuple-proto"));
+    for part in ip.into_iter().chain(l4) {
+        for a in part.children() {
+            let Some(k) = a
+                .kernel_name()
+                .and_then(|n| NAMES.iter().position(|x| *x == n))
+            else {
+                continue;
+            };
+            if let Some(slot) = f.get_mut(k) {
+                slot.get_or_insert(a);
+            }
+        }
+    }
+    let [src4, src6, dst4, dst6, proto, sport, dport, icmp, icmp6] = f;
+    if let Some(p) = proto.and_then(|a| a.uint()) {
         let _ = write!(out, " {}", proto_name(p));
     }
-    let port = |p: &AttrPath| t.at(p).and_then(|a| a.uint());
-    let one = |out: &mut String, r: Option<Repr<'_>>, p: Option<u64>| {
-        match r {
+    let one = |out: &mut String, addr: Option<Attr<'_>>, port: Option<Attr<'_>>| {
+        match addr.map(|a| a.value()) {
             Some(Repr::V4(a)) => push_ipv4(out, a),
             Some(Repr::V6(a)) => {
                 let _ = write!(out, "[{a}]");
             }
             _ => out.push('?'),
         }
-        if let Some(p) = p {
+        if let Some(p) = port.and_then(|p| p.uint()) {
             out.push(':');
             push_u64(out, p);
         }
     };
     out.push(' ');
-    one(
-        out,
-        addr(&paths::IP_V4_SRC, &paths::IP_V6_SRC),
-        port(&paths::SRC_PORT),
-    );
+    one(out, src4.or(src6), sport);
     out.push_str(" -> ");
-    one(
-        out,
-        addr(&paths::IP_V4_DST, &paths::IP_V6_DST),
-        port(&paths::DST_PORT),
-    );
-    for p in [&paths::ICMP_TYPE, &paths::ICMPV6_TYPE] {
-        if let Some(v) = port(p) {
+    one(out, dst4.or(dst6), dport);
+    for t in [icmp, icmp6] {
+        if let Some(v) = t.and_then(|a| a.uint()) {
             let _ = write!(out, " type={v}");
         }
     }

@@ -34,7 +34,7 @@ use crate::schema::messages;
 use crate::schema::{netlink, AttrDef, AttrPath, AttrSet, Display};
 use crate::verdict::Verdict;
 use crate::wire::{read_uint, Endian, NlMsgHdr};
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
@@ -149,6 +149,13 @@ impl<'r> Msg<'r> {
     /// Its top-level attributes (the TLVs of an extended ACK for errors).
     pub fn attrs(&self) -> Attrs<'r> {
         self.attrs_in(self.msg.attrs.clone())
+    }
+
+    /// Every attribute of `range` and below, in the record's pre-order (a nest,
+    /// then its descendants).
+    pub(crate) fn tree_in(&self, range: Range<usize>) -> impl Iterator<Item = Attr<'r>> + 'r {
+        let (rec, data) = (self.rec, self.data);
+        range.map(move |i| Attr::new(rec, data, i))
     }
 
     pub(crate) fn attrs_in(&self, range: Range<usize>) -> Attrs<'r> {
@@ -524,12 +531,23 @@ impl Repr<'_> {
     }
 }
 
-impl fmt::Display for Repr<'_> {
-    fn fmt(&self, l: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Repr<'_> {
+    /// Writes the text form (as `-v` shows it) into any `fmt::Write`: a `String`
+    /// directly, or a `Formatter` through `Display`.
+    pub fn write_to<W: fmt::Write + ?Sized>(&self, l: &mut W) -> fmt::Result {
         match self {
-            Repr::Num(v) => write!(l, "{v}"),
+            Repr::Num(v) => l.write_str(itoa::Buffer::new().format(*v)),
             Repr::HexNum(v) => write!(l, "{v:#x}"),
-            Repr::V4(a) => write!(l, "{a}"),
+            Repr::V4(a) => {
+                let mut b = itoa::Buffer::new();
+                for (i, o) in a.octets().iter().enumerate() {
+                    if i > 0 {
+                        l.write_char('.')?;
+                    }
+                    l.write_str(b.format(*o))?;
+                }
+                Ok(())
+            }
             Repr::V6(a) => write!(l, "{a}"),
             Repr::EnumName(n) => l.write_str(n),
             Repr::FlagList(flags, v) => {
@@ -546,7 +564,8 @@ impl fmt::Display for Repr<'_> {
                 write_flag_names(l, flag_iter(&TCP_FLAGS, u64::from(*m)))
             }
             Repr::Time(ns) => {
-                write!(l, "{ns} (")?;
+                l.write_str(itoa::Buffer::new().format(*ns))?;
+                l.write_str(" (")?;
                 time::fmt_utc(
                     l,
                     std::time::Duration::from_nanos(*ns),
@@ -560,11 +579,12 @@ impl fmt::Display for Repr<'_> {
                 let mut r = Ok(());
                 label_bits(bytes, *order, |b| {
                     if r.is_ok() {
-                        r = if first {
-                            write!(l, "{b}")
-                        } else {
-                            write!(l, ",{b}")
-                        };
+                        if !first {
+                            r = l.write_char(',');
+                        }
+                        if r.is_ok() {
+                            r = l.write_str(itoa::Buffer::new().format(b));
+                        }
                         first = false;
                     }
                 });
@@ -576,10 +596,7 @@ impl fmt::Display for Repr<'_> {
                 if b.is_empty() {
                     l.write_str("(empty)")
                 } else {
-                    for x in *b {
-                        write!(l, "{x:02x}")?;
-                    }
-                    Ok(())
+                    hex(l, b)
                 }
             }
             Repr::Nest => Ok(()),
@@ -587,9 +604,27 @@ impl fmt::Display for Repr<'_> {
     }
 }
 
+impl fmt::Display for Repr<'_> {
+    fn fmt(&self, l: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(l)
+    }
+}
+
+/// Lower-case hex of `bytes`, two digits a byte.
+pub fn hex<W: fmt::Write + ?Sized>(out: &mut W, bytes: &[u8]) -> fmt::Result {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        let hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+        let lo = HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0');
+        out.write_char(char::from(hi))?;
+        out.write_char(char::from(lo))?;
+    }
+    Ok(())
+}
+
 /// `(name,name,0x100)` for the flags `items` yields; nothing when none.
-fn write_flag_names(
-    l: &mut impl fmt::Write,
+fn write_flag_names<W: fmt::Write + ?Sized>(
+    l: &mut W,
     items: impl Iterator<Item = Result<&'static str, u64>>,
 ) -> fmt::Result {
     let mut first = true;

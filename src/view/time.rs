@@ -7,7 +7,11 @@ use std::time::Duration;
 
 /// Formats a time since the epoch as `YYYY-MM-DDTHH:MM:SS.fffffffffZ` (UTC), with
 /// 6 or 9 fractional digits.
-pub fn fmt_utc(out: &mut impl fmt::Write, ts: Duration, precision: TsPrecision) -> fmt::Result {
+pub fn fmt_utc<W: fmt::Write + ?Sized>(
+    out: &mut W,
+    ts: Duration,
+    precision: TsPrecision,
+) -> fmt::Result {
     let secs = ts.as_secs();
     let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
     if (0..10_000).contains(&y) {
@@ -25,8 +29,8 @@ pub fn fmt_utc(out: &mut impl fmt::Write, ts: Duration, precision: TsPrecision) 
 }
 
 /// Formats the time of day `HH:MM:SS.ffffff` (UTC).
-pub fn fmt_time_of_day(
-    out: &mut impl fmt::Write,
+pub fn fmt_time_of_day<W: fmt::Write + ?Sized>(
+    out: &mut W,
     ts: Duration,
     precision: TsPrecision,
 ) -> fmt::Result {
@@ -45,7 +49,7 @@ pub fn fmt_time_of_day(
 
 /// Writes `v` as exactly `width` decimal digits (zero-padded, `width` <= 20, `v`
 /// below 10^width), without the formatter's padding machinery.
-pub(crate) fn digits(out: &mut impl fmt::Write, v: u64, width: usize) -> fmt::Result {
+pub(crate) fn digits<W: fmt::Write + ?Sized>(out: &mut W, v: u64, width: usize) -> fmt::Result {
     let mut buf = [b'0'; 20];
     let mut v = v;
     let w = width.min(buf.len());
