@@ -987,9 +987,18 @@ fn binary_value(ctx: &mut Ctx<'_, '_>, d: &AttrDef, len: usize, site: Site) -> V
     Value::Bytes
 }
 
-/// Text: the NUL NLA_NUL_STRING requires, and the kernel's maximum length.
+/// Text: the NUL NLA_NUL_STRING requires, the kernel's maximum length, and UTF-8
+/// (which the kernel does not check: the bytes are kept and shown escaped).
 fn text_value(ctx: &mut Ctx<'_, '_>, d: &AttrDef, bytes: &[u8], site: Site) -> Value {
     let nul = bytes.iter().position(|&b| b == 0);
+    let text = bytes.get(..nul.unwrap_or(bytes.len())).unwrap_or(&[]);
+    if let Err(e) = std::str::from_utf8(text) {
+        let msg = format!(
+            "not UTF-8 from byte {} of the string: kept as bytes, shown escaped",
+            e.valid_up_to()
+        );
+        report(ctx, site, Code::StringNotUtf8, msg);
+    }
     if matches!(d.ty, Type::NulString) && nul.is_none() {
         let msg = "string without the NUL the kernel requires (NLA_NUL_STRING)";
         report(ctx, site, Code::StringWithoutNul, msg.into());
@@ -1153,7 +1162,7 @@ pub fn resolve_extack(
     if let Some(n) = top(&paths::EXTACK_MSG).and_then(|i| rec.nodes.get(i)) {
         let b = n.bytes(data);
         let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-        x.msg = Some(String::from_utf8_lossy(b.get(..end).unwrap_or(&[])).into_owned());
+        x.msg = Some(b.get(..end).unwrap_or(&[]).to_vec());
     }
     x.offset = top(&paths::EXTACK_OFFS).and_then(|i| rec.uint(i));
     let miss_type = top(&paths::EXTACK_MISS_TYPE).and_then(|i| rec.uint(i));

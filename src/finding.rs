@@ -145,6 +145,9 @@ codes! {
     AboveMaxLen = "above_max_len", Error;
     /// A string the kernel wants NUL-terminated has no NUL.
     StringWithoutNul = "string_without_nul", Error;
+    /// A string that is not UTF-8 (the kernel does not care; the bytes are kept
+    /// and shown escaped).
+    StringNotUtf8 = "string_not_utf8", Info;
     /// A labels value whose length is not a multiple of 4.
     LabelsLenNotMultipleOf4 = "labels_len_not_multiple_of_4", Error;
     /// labels-mask length differs from labels length.

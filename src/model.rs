@@ -254,8 +254,9 @@ pub struct Message {
 /// An extended ACK, resolved against the request it answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Extack {
-    /// NLMSGERR_ATTR_MSG.
-    pub msg: Option<String>,
+    /// NLMSGERR_ATTR_MSG: its bytes up to the NUL, as the kernel sent them
+    /// (escaped for terminals by the renderers; not necessarily UTF-8).
+    pub msg: Option<Vec<u8>>,
     /// NLMSGERR_ATTR_OFFS.
     pub offset: Option<u64>,
     /// Path of the attribute at `offset` in the request.

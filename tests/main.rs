@@ -16,6 +16,8 @@ mod bad_input;
 mod captures;
 #[path = "it/common.rs"]
 mod common;
+#[path = "it/escaping.rs"]
+mod escaping;
 #[path = "it/exchanges.rs"]
 mod exchanges;
 #[path = "it/output.rs"]

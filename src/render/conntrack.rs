@@ -19,7 +19,7 @@
 //! Messages that conntrack does not print (requests, acks, errors, NLMSG_DONE, other
 //! families) become one `# ...` comment line, or nothing with `replies_only`.
 
-use super::{civil_from_days, Render};
+use super::{civil_from_days, Esc, Render};
 use crate::capture::FrameMeta;
 use crate::exchange::Exchange;
 use crate::finding::Finding;
@@ -27,10 +27,10 @@ use crate::model::{Direction, Kind};
 use crate::schema::{paths, AttrPath};
 use crate::summary::Summary;
 use crate::verdict::Verdict;
+use crate::view::escape::{escape, push_escaped, Escaped};
 pub use crate::view::LabelMap;
 use crate::view::{errno_of, label_bits, Attr, Msg};
 use crate::wire::Endian;
-use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -327,11 +327,12 @@ fn event_prefix(msg: &Msg<'_>, subsys: u8) -> Option<&'static str> {
     }
 }
 
-/// A string attribute up to its first NUL, lossily as text.
-fn text(a: Option<Attr<'_>>) -> Option<Cow<'_, str>> {
+/// A string attribute up to its first NUL, escaped for a terminal: the one place
+/// where this format differs from conntrack's, which prints the bytes raw.
+fn text(a: Option<Attr<'_>>) -> Option<Escaped<'_>> {
     let b = a?.bytes();
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    Some(String::from_utf8_lossy(b.get(..end).unwrap_or(&[])))
+    Some(escape(b.get(..end).unwrap_or(&[])))
 }
 
 impl ConntrackRenderer {
@@ -542,7 +543,7 @@ impl ConntrackRenderer {
         label_bits(bytes, order, |bit| match self.labels.as_ref() {
             Some(map) => {
                 if let Some(n) = map.name(bit).filter(|n| !n.is_empty()) {
-                    l.push_str(n);
+                    push_escaped(l, n.as_bytes());
                     l.push(',');
                 }
             }
@@ -631,10 +632,12 @@ impl Render for ConntrackRenderer {
         self.line.clear();
         match frame {
             Some(n) => {
-                let _ = writeln!(self.line, "# {n} ! {f}");
+                let _ = write!(Esc(&mut self.line), "# {n} ! {f}");
+                self.line.push('\n');
             }
             None => {
-                let _ = writeln!(self.line, "# - ! {f}");
+                let _ = write!(Esc(&mut self.line), "# - ! {f}");
+                self.line.push('\n');
             }
         }
         out.write_all(self.line.as_bytes())

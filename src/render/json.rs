@@ -324,6 +324,31 @@ impl Serialize for Hex<'_> {
     }
 }
 
+/// Text from a capture: a JSON string when it is UTF-8 (serde_json escapes the
+/// control characters); otherwise `{"text": <escaped as for terminals, \xNN for
+/// the bytes that are not UTF-8>, "hex": <the raw bytes>}` (docs/json.md).
+struct TextJson<'a>(&'a [u8]);
+
+impl Serialize for TextJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(self.0) {
+            Ok(t) => s.serialize_str(t),
+            Err(_) => {
+                let bytes = self.0;
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry(
+                    "text",
+                    &Disp(move |f: &mut fmt::Formatter<'_>| {
+                        crate::view::escape::escape(bytes).write_to(f)
+                    }),
+                )?;
+                m.serialize_entry("hex", &Hex(bytes))?;
+                m.end()
+            }
+        }
+    }
+}
+
 /// A node range as a JSON object keyed by kernel names.
 struct Attrs<'a> {
     rec: &'a Record,
@@ -494,7 +519,7 @@ impl Serialize for ReprJson<'_> {
                     None => seq.end(),
                 }
             }
-            Repr::Text(t) => s.serialize_str(&String::from_utf8_lossy(t)),
+            Repr::Text(t) => TextJson(t).serialize(s),
             Repr::Hex(b) => Hex(b).serialize(s),
             Repr::Nest => s.serialize_unit(),
         }
@@ -571,7 +596,7 @@ impl Serialize for ExtackJson<'_> {
         m.serialize_entry("missing", &x.missing)?;
         m.serialize_entry("missing_in", &x.missing_in)?;
         m.serialize_entry("missing_nest_offset", &x.missing_nest_offset)?;
-        m.serialize_entry("msg", &x.msg)?;
+        m.serialize_entry("msg", &x.msg.as_deref().map(TextJson))?;
         m.serialize_entry("offset", &x.offset)?;
         m.serialize_entry("path", &x.path)?;
         m.serialize_entry("policy", &Policy(&x.policy))?;

@@ -40,6 +40,17 @@ pub trait Render {
     fn summary(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()>;
 }
 
+/// A `fmt::Write` that escapes what goes through it ([`crate::view::escape`]): for
+/// lines that embed text we compose around capture strings (findings, verdict
+/// reasons), so that nothing from a capture reaches a terminal raw.
+pub struct Esc<'a>(pub &'a mut String);
+
+impl fmt::Write for Esc<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        crate::view::escape::escape(s.as_bytes()).write_to(self.0)
+    }
+}
+
 /// `--format none`: nothing per message.
 #[derive(Debug, Default)]
 pub struct NoneRenderer;

@@ -2,7 +2,7 @@
 //! indented attribute tree with findings inline. Also the text forms of exchanges
 //! and of the summary.
 
-use super::{fmt_time_of_day, fmt_utc, push_ipv4, push_u64, write_hex, Render};
+use super::{fmt_time_of_day, fmt_utc, push_ipv4, push_u64, write_hex, Esc, Render};
 use crate::capture::FrameMeta;
 use crate::decode::FlagName;
 use crate::exchange::{Exchange, Outcome};
@@ -11,6 +11,7 @@ use crate::model::{Body, Direction, Kind, Record};
 use crate::schema::{enums, messages, paths};
 use crate::summary::Summary;
 use crate::verdict::Verdict;
+use crate::view::escape::{escape_quoted, push_escaped};
 use crate::view::{errno_of, proto_name, type_name, Attr, Msg, Repr};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -95,7 +96,7 @@ impl TextRenderer {
         }
         count_findings(msg.findings(), l);
         if let Some(v) = msg.verdict() {
-            let _ = write!(l, " kernel: {v}");
+            let _ = write!(Esc(l), " kernel: {v}");
         }
     }
 
@@ -159,9 +160,9 @@ impl Render for TextRenderer {
             }
             None => l.push_str("     - "),
         }
-        let _ = write!(l, "! {f}");
+        let _ = write!(Esc(l), "! {f}");
         if let Some(v) = verdict {
-            let _ = write!(l, " kernel: {v}");
+            let _ = write!(Esc(l), " kernel: {v}");
         }
         l.push('\n');
         out.write_all(l.as_bytes())
@@ -253,7 +254,8 @@ fn verdict_line(l: &mut String, v: &Verdict) {
     if let Some(o) = v.offset {
         let _ = write!(l, " (offset {o})");
     }
-    let _ = writeln!(l, ": {} [{}]", v.reason, v.cite);
+    let _ = write!(Esc(l), ": {} [{}]", v.reason, v.cite);
+    l.push('\n');
 }
 
 /// Appends ` [flag,flag]` (nothing when no flag is set).
@@ -306,7 +308,9 @@ pub fn write_tree(l: &mut String, rec: &Record, data: &[u8], range: Range<usize>
 
 fn extack_summary(msg: &Msg<'_>, l: &mut String) {
     if let Some(t) = msg.at(&paths::EXTACK_MSG).and_then(|a| a.text()) {
-        let _ = write!(l, " msg=\"{}\"", String::from_utf8_lossy(t));
+        l.push_str(" msg=\"");
+        let _ = escape_quoted(t).write_to(l);
+        l.push('"');
     }
     if let Some(v) = msg.at(&paths::EXTACK_OFFS).and_then(|a| a.uint()) {
         let _ = write!(l, " offs={v}");
@@ -343,7 +347,8 @@ fn count_findings(fs: &[Finding], l: &mut String) {
 
 fn finding_line(l: &mut String, f: &Finding, indent: usize) {
     pad(l, indent);
-    let _ = writeln!(l, "! {f}");
+    let _ = write!(Esc(l), "! {f}");
+    l.push('\n');
 }
 
 #[inline(always)]
@@ -437,7 +442,8 @@ fn key_fields(msg: &Msg<'_>, out: &mut String) {
                 tuple_fields(&t, out);
             }
             if let Some(t) = msg.at(&paths::EXP_HELP_NAME).and_then(|a| a.text()) {
-                let _ = write!(out, " helper={}", String::from_utf8_lossy(t));
+                out.push_str(" helper=");
+                push_escaped(out, t);
             }
         }
         "conntrack-stats" | "expect-stats" => {
@@ -612,7 +618,9 @@ pub fn exchange_line(out: &mut String, ex: &Exchange) {
     }
     if let Some(x) = &ex.extack {
         if let Some(m) = &x.msg {
-            let _ = write!(out, " msg=\"{m}\"");
+            out.push_str(" msg=\"");
+            let _ = escape_quoted(m).write_to(out);
+            out.push('"');
         }
         if let Some(p) = &x.path {
             let _ = write!(out, " at {p}");
@@ -642,7 +650,7 @@ pub fn exchange_line(out: &mut String, ex: &Exchange) {
         let _ = write!(out, " in {}.{:03} ms", d.as_millis(), d.as_micros() % 1000);
     }
     if let Some(v) = &ex.verdict {
-        let _ = write!(out, " | kernel: {v}");
+        let _ = write!(Esc(out), " | kernel: {v}");
         match ex.verdict_agrees() {
             Some(true) => out.push_str(" (agrees)"),
             Some(false) => out.push_str(" (DISAGREES with the kernel's answer)"),

@@ -24,6 +24,7 @@
 //! assert_eq!(msg.get("tuple-orig.tuple-ip.ip-v4-src").unwrap().to_string(), "10.1.0.1");
 //! ```
 
+pub mod escape;
 pub mod time;
 
 use crate::decode::{flag_names, message_op, FlagName};
@@ -591,7 +592,11 @@ impl Repr<'_> {
                 r?;
                 l.write_char(']')
             }
-            Repr::Text(t) => write!(l, "\"{}\"", String::from_utf8_lossy(t).escape_debug()),
+            Repr::Text(t) => {
+                l.write_char('"')?;
+                escape::escape_quoted(t).write_to(l)?;
+                l.write_char('"')
+            }
             Repr::Hex(b) => {
                 if b.is_empty() {
                     l.write_str("(empty)")
