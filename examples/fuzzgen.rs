@@ -4,6 +4,7 @@
 //! cargo run --example fuzzgen -- targets   # fuzz/Cargo.toml, fuzz/fuzz_targets/*.rs, fuzz/dict/*.dict
 //! cargo run --example fuzzgen -- seeds     # corpus/<target>/seed-* from corpus/captures/
 //! cargo run --example fuzzgen -- all       # both
+//! cargo run --example fuzzgen -- check     # fails when the committed seeds differ (tests/fuzz_seeds.rs)
 //! ```
 //!
 //! The target list is `nfct_decode::fuzzing::target_names()`: one `set_<name>` target
@@ -41,11 +42,12 @@ fn main() -> Res<()> {
     match what.as_str() {
         "targets" => targets(&root),
         "seeds" => seeds(&root),
+        "check" => check(&root),
         "all" => {
             targets(&root)?;
             seeds(&root)
         }
-        _ => Err(format!("usage: fuzzgen [targets|seeds|all], not {what}").into()),
+        _ => Err(format!("usage: fuzzgen [targets|seeds|check|all], not {what}").into()),
     }
 }
 
@@ -320,7 +322,8 @@ fn clean_name(s: &str) -> String {
         .collect()
 }
 
-fn seeds(root: &Path) -> Res<()> {
+/// Every seed file the generator makes: path under `corpus/<target>/` -> bytes.
+pub fn seed_files(root: &Path) -> Res<BTreeMap<PathBuf, Vec<u8>>> {
     let caps_dir = root.join("corpus").join("captures");
     let mut caps: Vec<PathBuf> = fs::read_dir(&caps_dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -440,19 +443,9 @@ fn seeds(root: &Path) -> Res<()> {
         });
     }
 
-    let mut total = 0;
+    let mut out = BTreeMap::new();
     for target in target_names() {
         let dir = root.join("corpus").join(&target);
-        fs::create_dir_all(&dir)?;
-        for e in fs::read_dir(&dir)? {
-            let p = e?.path();
-            if p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("seed-"))
-            {
-                fs::remove_file(&p)?;
-            }
-        }
         let list = cands.remove(&target).unwrap_or_default();
         // One per shape (the smallest), no duplicate bytes.
         let mut by_shape: BTreeMap<String, Cand> = BTreeMap::new();
@@ -492,17 +485,97 @@ fn seeds(root: &Path) -> Res<()> {
                 name = format!("seed-{k}-{}", c.name);
                 k += 1;
             }
-            fs::write(dir.join(&name), &c.bytes)?;
+            out.insert(dir.join(&name), c.bytes.clone());
         }
         if picked.is_empty() {
             eprintln!("warning: no seed for {target} in the captures");
         }
-        println!("{target}: {} seeds", picked.len());
-        total += picked.len();
+    }
+    Ok(out)
+}
+
+/// The `seed-*` files now under `corpus/<target>/`.
+fn committed_seeds(root: &Path) -> Res<BTreeMap<PathBuf, Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    for target in target_names() {
+        let dir = root.join("corpus").join(&target);
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries {
+            let p = e?.path();
+            if p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("seed-"))
+            {
+                let bytes = fs::read(&p)?;
+                out.insert(p, bytes);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The seed files that differ from what the generator makes: missing, stale, or
+/// not made any more (empty when the committed seeds are up to date).
+pub fn stale_seeds(root: &Path) -> Res<Vec<String>> {
+    let want = seed_files(root)?;
+    let have = committed_seeds(root)?;
+    let mut out = Vec::new();
+    for (p, b) in &want {
+        match have.get(p) {
+            None => out.push(format!("missing {}", p.display())),
+            Some(h) if h != b => out.push(format!("stale {}", p.display())),
+            Some(_) => {}
+        }
+    }
+    for p in have.keys().filter(|p| !want.contains_key(*p)) {
+        out.push(format!("not generated any more {}", p.display()));
+    }
+    Ok(out)
+}
+
+fn seeds(root: &Path) -> Res<()> {
+    let want = seed_files(root)?;
+    for p in committed_seeds(root)?.keys() {
+        fs::remove_file(p)?;
+    }
+    let mut per_target: BTreeMap<String, usize> = BTreeMap::new();
+    for (p, b) in &want {
+        if let Some(dir) = p.parent() {
+            fs::create_dir_all(dir)?;
+            let t = dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            *per_target.entry(t).or_default() += 1;
+        }
+        fs::write(p, b)?;
+    }
+    for (t, n) in &per_target {
+        println!("{t}: {n} seeds");
     }
     println!(
-        "{total} seeds written under {}",
+        "{} seeds written under {}",
+        want.len(),
         root.join("corpus").display()
     );
     Ok(())
+}
+
+fn check(root: &Path) -> Res<()> {
+    let stale = stale_seeds(root)?;
+    if stale.is_empty() {
+        println!("seeds up to date");
+        return Ok(());
+    }
+    for s in &stale {
+        eprintln!("{s}");
+    }
+    Err(format!(
+        "{} seed files differ: run `cargo run --example fuzzgen -- seeds`",
+        stale.len()
+    )
+    .into())
 }

@@ -673,6 +673,19 @@ fn malformed_cases(set: &'static AttrSet) -> Vec<Bad> {
             from,
         ));
     }
+    if let Some(d) = attrs
+        .iter()
+        .find(|d| matches!(d.ty, Type::NulString | Type::String))
+    {
+        let mut b = attrs_of(set);
+        b.bytes(d.name, b"ft\xffp\0");
+        out.push(bad(
+            Code::StringNotUtf8,
+            format!("{} \"ft\\xffp\" not UTF-8", d.name),
+            payload(b),
+            from,
+        ));
+    }
     if let Some(d) = attrs.iter().find(|d| matches!(d.display, Display::Labels)) {
         let mut b = attrs_of(set);
         b.bytes(d.name, &[1, 0, 0, 0, 0, 0]);
@@ -1553,6 +1566,9 @@ rule_tests! {
     rule_string_without_nul: StringWithoutNul => on_set("help", FROM, |b| {
         b.bytes("help-name", b"ftp");
     }), [(StringWithoutNul, "help-name", 0)];
+    rule_string_not_utf8: StringNotUtf8 => on_set("help", FROM, |b| {
+        b.bytes("help-name", b"ft\xffp\0");
+    }), [(StringNotUtf8, "help-name", 0)];
     rule_labels_len_not_multiple_of_4: LabelsLenNotMultipleOf4 => on_set("conntrack", FROM, |b| {
         b.bytes("labels", &[1, 0, 0, 0, 0, 0]);
     }), [(LabelsLenNotMultipleOf4, "labels", 0)];
@@ -2133,6 +2149,7 @@ fn malformed_cases_are_fuzz_seeds() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
     let write = std::env::var_os("NFCT_WRITE_SEEDS").is_some();
     let mut stale = Vec::new();
+    let mut made = std::collections::BTreeSet::new();
     for set in CT_SETS.iter().copied() {
         let cases = malformed_cases(set);
         for (k, b) in cases.iter().enumerate() {
@@ -2170,6 +2187,25 @@ fn malformed_cases_are_fuzz_seeds() {
                 std::fs::write(&path, &bytes).unwrap();
             } else if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
                 stale.push(path.display().to_string());
+            }
+            made.insert(path);
+        }
+    }
+    // Files of an earlier numbering that no case makes any more.
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        let Ok(files) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for f in files {
+            let p = f.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("malformed-") && !made.contains(&p) {
+                if write {
+                    std::fs::remove_file(&p).unwrap();
+                } else {
+                    stale.push(format!("{} (no case makes it)", p.display()));
+                }
             }
         }
     }
