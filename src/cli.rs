@@ -1,11 +1,19 @@
 //! Command-line arguments (clap derive; no logic here).
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// `--help`'s last words.
+const AFTER_HELP: &str = "\
+Exit status: 0 no finding of error severity in what was selected (the messages
+--filter keeps, and every notice about the file or a record); 1 one or more; 2 an
+input could not be read at all, or the arguments are wrong.";
 
 /// Decode and validate nlmon captures of Linux netlink, above all ctnetlink.
 #[derive(Debug, Parser)]
-#[command(name = "nfct-decode", version, about, long_about = None)]
+#[command(name = "nfct-decode", version, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Capture files (pcap or pcapng); `-` or none reads standard input.
     pub files: Vec<PathBuf>,
@@ -23,7 +31,12 @@ pub struct Cli {
     pub endian: Option<EndianArg>,
 
     /// Stop after N messages.
-    #[arg(short = 'c', long = "count", value_name = "N")]
+    #[arg(
+        short = 'c',
+        long = "count",
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
     pub count: Option<u64>,
 
     /// No progress indicator (it is shown on stderr only when stderr is a terminal).
@@ -84,4 +97,31 @@ pub enum EndianArg {
     Little,
     /// Big-endian host (s390x).
     Big,
+}
+
+/// Prints a clap error the tool's way: `--help` and `--version` as clap writes
+/// them (status 0); anything else as one line on stderr, `nfct-decode: ...`, with
+/// the valid values when clap knows them (status 2).
+pub fn usage_error(e: &clap::Error) -> ExitCode {
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("nfct-decode: {}", one_line(e));
+    ExitCode::from(2)
+}
+
+/// The first line of clap's message without its `error: ` and its tips, plus the
+/// valid values.
+fn one_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let first = rendered.lines().next().unwrap_or("invalid arguments");
+    let mut line = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    if let Some(ContextValue::Strings(valid)) = e.get(ContextKind::ValidValue) {
+        if !valid.is_empty() && !line.contains("possible values") {
+            line.push_str(&format!(" (valid: {})", valid.join(", ")));
+        }
+    }
+    line.push_str(" (see --help)");
+    line
 }

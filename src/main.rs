@@ -1,8 +1,10 @@
 //! The `nfct-decode` binary: arguments -> config -> run -> exit status.
 //!
-//! Exit status: 0 when no finding of error severity was reported, 1 when one was,
-//! 2 when an input could not be read at all. A closed output pipe ends quietly
-//! with status 0.
+//! Exit status (also in `--help`): 0 when no finding of error severity was
+//! reported in what was selected (the messages --filter keeps, and every notice
+//! about the file or a record), 1 when one was, 2 when an input could not be read
+//! at all or the arguments are wrong. A closed output pipe ends quietly with
+//! status 0.
 
 mod cli;
 
@@ -20,7 +22,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return cli::usage_error(&e),
+    };
     let mut runner = match setup(&cli) {
         Ok(x) => x,
         Err(e) => {
@@ -57,6 +62,7 @@ fn output_error(e: &io::Error) -> ExitCode {
 /// The runner the arguments ask for (settings, filter, label names); the error is
 /// one line naming the option.
 fn setup(cli: &Cli) -> Result<Runner, String> {
+    refuse_inapplicable(cli)?;
     let cfg = Config {
         format: match cli.format {
             FormatArg::Text => Format::Text,
@@ -98,6 +104,42 @@ fn setup(cli: &Cli) -> Result<Runner, String> {
     Ok(Runner::new(cfg).with_filter(filter).with_labels(labels))
 }
 
+/// Options that would have no effect with the others are refused, in one line.
+fn refuse_inapplicable(cli: &Cli) -> Result<(), String> {
+    let conntrack = cli.format == FormatArg::Conntrack;
+    let label_filter = cli.filters.iter().any(|f| f.contains("label="));
+    let rules: [(bool, &str); 6] = [
+        (
+            !cli.ct_output.is_empty() && !conntrack,
+            "--ct-output applies to -f conntrack only",
+        ),
+        (
+            cli.replies_only && !conntrack,
+            "--replies-only applies to -f conntrack only",
+        ),
+        (
+            cli.labels.is_some() && !conntrack && !label_filter,
+            "--labels applies to -f conntrack and to --filter label= only",
+        ),
+        (
+            cli.verbose && cli.exchanges,
+            "-v has no effect with --exchanges (one line per exchange)",
+        ),
+        (
+            cli.verbose && cli.format != FormatArg::Text,
+            "-v applies to the text format only",
+        ),
+        (
+            cli.exchanges && conntrack,
+            "--exchanges prints text or JSON, not -f conntrack lines",
+        ),
+    ];
+    match rules.iter().find(|(bad, _)| *bad) {
+        Some((_, why)) => Err(why.to_string()),
+        None => Ok(()),
+    }
+}
+
 /// Decodes every input in turn (`-` or none: standard input). `Ok(true)` when one
 /// could not be read at all (reported on stderr, the others still decoded); `Err`
 /// when writing the output failed.
@@ -109,12 +151,19 @@ fn run_files(cli: &Cli, runner: &mut Runner, out: &mut dyn Write) -> io::Result<
         &cli.files[..]
     };
     let show_progress = !cli.quiet && io::stderr().is_terminal();
+    if cli.files.is_empty() && io::stdin().is_terminal() {
+        eprintln!("nfct-decode: reading a capture from standard input (name a FILE, or pipe one in; --help)");
+    }
+    let several = files.len() > 1;
     let mut fatal = false;
     for path in files {
         if runner.finished() {
             break;
         }
         let name = path.display().to_string();
+        if several {
+            runner.start_input(&name, out)?;
+        }
         let result = if name == "-" {
             let progress = Progress::new(&name, None, show_progress);
             runner.run(ProgressReader::new(io::stdin().lock(), progress), out)

@@ -151,7 +151,8 @@ impl Runner {
             rec: Record::default(),
             render: renderer(&cfg, None),
             counts: Counts::default(),
-            done: false,
+            // `-c 0`: nothing at all.
+            done: cfg.max_messages == Some(0),
             filter: Filter::new(),
             tracker: (cfg.exchanges || cfg.summary).then(|| Tracker::new(decoder)),
             summary: cfg.summary.then(Summary::new),
@@ -236,6 +237,15 @@ impl Runner {
         }
     }
 
+    /// A new input begins: for runs over several files, so that the output says
+    /// which file each line or object comes from (frame numbers restart).
+    pub fn start_input(&mut self, name: &str, out: &mut dyn Write) -> io::Result<()> {
+        if self.done {
+            return Ok(());
+        }
+        self.render.start_input(out, name)
+    }
+
     /// Whether `max_messages` has been reached.
     pub fn finished(&self) -> bool {
         self.done
@@ -292,11 +302,10 @@ impl Runner {
         verdict: Option<&Verdict>,
         out: &mut dyn Write,
     ) -> io::Result<()> {
+        // Notices are about the file or a record, not a message: no filter hides
+        // them, and they count toward the exit status whatever is selected.
         if let Some(s) = self.summary.as_mut() {
             s.finding(f);
-        }
-        if self.cfg.exchanges || !self.filter.is_empty() {
-            return Ok(());
         }
         self.render.notice(out, frame, f, verdict)
     }
@@ -318,9 +327,6 @@ impl Runner {
         }
         self.decoder
             .decode_record(data, frame.link.protocol, &mut self.rec);
-        for f in &self.rec.findings {
-            self.counts.add(f);
-        }
         self.record_notices(frame.number, out)?;
         let rec = std::mem::take(&mut self.rec);
         let result = self.messages(frame, &rec, data, out);
@@ -342,6 +348,7 @@ impl Runner {
             .iter()
             .filter_map(|&i| rec.findings.get(i))
         {
+            self.counts.add(f);
             result = self.notice(Some(frame), f, rec.verdict.as_ref(), out);
             if result.is_err() {
                 break;
@@ -367,7 +374,11 @@ impl Runner {
             if !pass {
                 continue;
             }
+            // What --filter selected decides the counts and the exit status.
             self.counts.messages += 1;
+            for f in msg.findings() {
+                self.counts.add(f);
+            }
             if let Some(s) = self.summary.as_mut() {
                 s.message(&msg);
             }

@@ -14,6 +14,8 @@
 mod bad_input;
 #[path = "it/captures.rs"]
 mod captures;
+#[path = "it/cli.rs"]
+mod cli;
 #[path = "it/common.rs"]
 mod common;
 #[path = "it/escaping.rs"]

@@ -655,6 +655,18 @@ impl Render for ConntrackRenderer {
         super::text::summary_text(&mut self.line, s);
         out.write_all(self.line.as_bytes())
     }
+
+    /// A `# ==> FILE <==` comment (nothing with `replies_only`).
+    fn start_input(&mut self, out: &mut dyn Write, name: &str) -> io::Result<()> {
+        if self.replies_only {
+            return Ok(());
+        }
+        self.line.clear();
+        self.line.push_str("# ==> ");
+        push_escaped(&mut self.line, name.as_bytes());
+        self.line.push_str(" <==\n");
+        out.write_all(self.line.as_bytes())
+    }
 }
 
 /// The `# ...` comment line of a message conntrack does not print.

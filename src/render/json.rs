@@ -28,6 +28,8 @@ use std::ops::Range;
 #[derive(Debug, Default)]
 pub struct JsonRenderer {
     buf: Vec<u8>,
+    /// `"file":"NAME",` for runs over several inputs (put first in every object).
+    file: Vec<u8>,
 }
 
 impl JsonRenderer {
@@ -35,7 +37,15 @@ impl JsonRenderer {
         self.buf.clear();
         serde_json::to_writer(&mut self.buf, v).map_err(io::Error::other)?;
         self.buf.push(b'\n');
-        out.write_all(&self.buf)
+        match self.buf.split_first() {
+            // Every object has members: `{` + `"file":...,` + the members.
+            Some((b'{', rest)) if !self.file.is_empty() && rest.first() != Some(&b'}') => {
+                out.write_all(b"{")?;
+                out.write_all(&self.file)?;
+                out.write_all(rest)
+            }
+            _ => out.write_all(&self.buf),
+        }
     }
 }
 
@@ -75,7 +85,19 @@ impl Render for JsonRenderer {
     }
 
     fn summary(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-        self.write(out, &SummaryJson(s))
+        // The summary covers every input.
+        let file = std::mem::take(&mut self.file);
+        let r = self.write(out, &SummaryJson(s));
+        self.file = file;
+        r
+    }
+
+    fn start_input(&mut self, _out: &mut dyn Write, name: &str) -> io::Result<()> {
+        self.file.clear();
+        self.file.extend_from_slice(b"\"file\":");
+        serde_json::to_writer(&mut self.file, name).map_err(io::Error::other)?;
+        self.file.push(b',');
+        Ok(())
     }
 }
 

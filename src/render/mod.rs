@@ -38,6 +38,12 @@ pub trait Render {
 
     /// Writes the summary (`--summary`), at the end.
     fn summary(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()>;
+
+    /// A new input file begins (called only when a run reads several, so that
+    /// every line or object can be told apart: frame numbers restart).
+    fn start_input(&mut self, _out: &mut dyn Write, _name: &str) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A `fmt::Write` that escapes what goes through it ([`crate::view::escape`]): for

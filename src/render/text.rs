@@ -23,6 +23,7 @@ pub struct TextRenderer {
     /// Print the attribute tree and findings under each message line.
     pub verbose: bool,
     line: String,
+    inputs: u32,
 }
 
 impl TextRenderer {
@@ -31,6 +32,7 @@ impl TextRenderer {
         TextRenderer {
             verbose,
             line: String::with_capacity(512),
+            inputs: 0,
         }
     }
 
@@ -178,6 +180,21 @@ impl Render for TextRenderer {
         self.line.clear();
         summary_text(&mut self.line, s);
         out.write_all(self.line.as_bytes())
+    }
+
+    /// `==> FILE <==`, as head(1) separates files (a blank line before all but
+    /// the first).
+    fn start_input(&mut self, out: &mut dyn Write, name: &str) -> io::Result<()> {
+        let l = &mut self.line;
+        l.clear();
+        if self.inputs > 0 {
+            l.push('\n');
+        }
+        self.inputs += 1;
+        l.push_str("==> ");
+        push_escaped(l, name.as_bytes());
+        l.push_str(" <==\n");
+        out.write_all(l.as_bytes())
     }
 }
 

@@ -241,14 +241,19 @@ fn files_in_order_and_stdin() {
     let b = capture_path("stats.pcap");
     let (code, out, err) = run_bin(&[a.to_str().unwrap(), b.to_str().unwrap()], None);
     assert_eq!((code, err.as_str()), (0, ""));
-    assert_eq!(out.lines().count(), 2 + 12);
-    assert!(out.lines().nth(2).unwrap().contains("get-stats-cpu"));
+    // A `==> FILE <==` header before each file, a blank line between them.
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1 + 2 + 1 + 1 + 12);
+    assert_eq!(lines[0], format!("==> {} <==", a.display()));
+    assert_eq!(lines[3], "");
+    assert_eq!(lines[4], format!("==> {} <==", b.display()));
+    assert!(lines[5].contains("get-stats-cpu"));
     let (code2, out2, _) = run_bin(&["-"], Some(&capture("stats.pcap")));
     assert_eq!(code2, 0);
     assert_eq!(
         out2,
-        out.lines()
-            .skip(2)
+        lines[5..]
+            .iter()
             .map(|l| format!("{l}\n"))
             .collect::<String>()
     );
