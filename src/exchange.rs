@@ -18,7 +18,7 @@
 use crate::capture::FrameMeta;
 use crate::decode::{self, flags, Decoder};
 use crate::model::{Body, Direction, EventKind, Extack, Kind, Record};
-use crate::schema::paths;
+use crate::schema::{messages, paths};
 use crate::verdict::{self, Answer, Verdict};
 use crate::view::Msg;
 use crate::wire::{Endian, NlMsgHdr};
@@ -54,6 +54,10 @@ pub enum Outcome {
     Unsolicited,
     /// A batch begin/end marker without ack requested (nothing to answer).
     Batch,
+    /// A batch member without NLM_F_ACK that got no error: the kernel answers
+    /// only the members it refuses (`nfnetlink_rcv_batch`), so it was applied
+    /// (unless the whole batch was aborted, which an error of another member says).
+    Batched,
     /// A multicast event (stands on its own).
     Event(EventKind),
 }
@@ -72,6 +76,7 @@ impl Outcome {
             Outcome::DumpCut => "dump-cut",
             Outcome::Unsolicited => "unsolicited",
             Outcome::Batch => "batch",
+            Outcome::Batched => "batched",
             Outcome::Event(EventKind::New) => "event-new",
             Outcome::Event(EventKind::Update) => "event-update",
             Outcome::Event(EventKind::Destroy) => "event-destroy",
@@ -128,8 +133,13 @@ pub struct Exchange {
     dump: bool,
     ack: bool,
     intr: bool,
+    /// The record of the batch it is a member of (no ack asked): it is closed as
+    /// `Batched` at the first later record that is not an error answering it.
+    batch_frame: Option<u64>,
     request_bytes: Option<Vec<u8>>,
     request_protocol: u16,
+    /// Byte order of the request's record (to read its header again).
+    request_order: Endian,
     tuple_key: Option<u64>,
 }
 
@@ -156,7 +166,7 @@ impl Exchange {
                 Answer::Replied
             }
             Outcome::Error(e) => Answer::Error(e.saturating_neg()),
-            Outcome::NoAnswer | Outcome::Batch => Answer::Silent,
+            Outcome::NoAnswer | Outcome::Batch | Outcome::Batched => Answer::Silent,
             Outcome::Open | Outcome::Unsolicited | Outcome::Event(_) => return None,
         })
     }
@@ -178,6 +188,10 @@ pub struct Tracker {
     next_id: u64,
     /// Decodes kept requests (capped extended ACKs) with the run's own options.
     decoder: Decoder,
+    /// The record of the batch being read (after its batch-begin, before its end).
+    in_batch: Option<u64>,
+    /// Whether open batch members wait for their possible errors.
+    batch_waiting: bool,
     scratch: Record,
 }
 
@@ -209,8 +223,10 @@ impl Tracker {
             dump: false,
             ack: false,
             intr: false,
+            batch_frame: None,
             request_bytes: None,
             request_protocol: msg.protocol(),
+            request_order: msg.order(),
             tuple_key: None,
         }
     }
@@ -218,6 +234,14 @@ impl Tracker {
     /// Takes one decoded message into account. `matched`: whether the message
     /// passed the run's filter (an exchange is shown when any of its messages did).
     pub fn observe(&mut self, frame: &FrameMeta, msg: &Msg<'_>, matched: bool) {
+        let refusal = msg.direction() == Direction::FromKernel && msg.kind() == Kind::Error;
+        if self.batch_waiting && !refusal {
+            self.close_batched(frame.number);
+        }
+        if self.in_batch.is_some_and(|f| f != frame.number) {
+            // A batch is one record: a begin without an end in it ends there.
+            self.in_batch = None;
+        }
         if msg.direction() == Direction::ToKernel {
             self.request(frame, msg, matched);
         } else if let Kind::Event(k) = msg.kind() {
@@ -237,7 +261,12 @@ impl Tracker {
         let mut ex = self.new_exchange(frame, msg);
         let h = msg.header();
         ex.matched = matched;
-        ex.dump = msg.kind() == Kind::DumpRequest;
+        // A dump request to a handler that answers once is no dump.
+        let once = msg
+            .nf()
+            .and_then(|nf| messages::message(nf.subsys, nf.msg))
+            .is_some_and(|d| d.one_multipart_reply);
+        ex.dump = msg.kind() == Kind::DumpRequest && !once;
         ex.ack = h.flags & flags::ACK != 0;
         ex.request = Some(Opener {
             frame: frame.number,
@@ -258,6 +287,15 @@ impl Tracker {
             .map(<[u8]>::to_vec);
         ex.tuple_key = tuple_key(msg);
         ex.verdict = msg.verdict().cloned();
+        match msg.kind() {
+            Kind::BatchBegin => self.in_batch = Some(frame.number),
+            Kind::BatchEnd => self.in_batch = None,
+            _ if !ex.ack && self.in_batch == Some(frame.number) => {
+                ex.batch_frame = Some(frame.number);
+                self.batch_waiting = true;
+            }
+            _ => {}
+        }
         if matches!(msg.kind(), Kind::BatchBegin | Kind::BatchEnd) && !ex.ack {
             ex.outcome = Outcome::Batch;
             self.closed.insert(ex.id, ex);
@@ -334,9 +372,10 @@ impl Tracker {
         match (msg.kind(), &msg.message().body) {
             (Kind::DumpReply | Kind::Reply, _) => {
                 ex.replies += 1;
-                // A single GET without ack is done at its reply; dumps and acked
-                // requests wait for NLMSG_DONE / the ack.
-                (!ex.dump && !ex.ack && msg.kind() == Kind::Reply).then_some(Outcome::Reply)
+                // A request that is no dump and wants no ack is done at its reply
+                // (NLM_F_MULTI or not: see MsgDef::one_multipart_reply); dumps
+                // and acked requests wait for NLMSG_DONE / the ack.
+                (!ex.dump && !ex.ack).then_some(Outcome::Reply)
             }
             (Kind::Done, Body::Done { status }) => Some(match status {
                 Some(s) if *s < 0 => Outcome::Error(*s),
@@ -353,6 +392,25 @@ impl Tracker {
             }
             _ => Some(Outcome::Reply),
         }
+    }
+
+    /// Closes the batch members of records before `frame` that no error answered:
+    /// the kernel sends a batch's errors while it processes the batch, so they
+    /// follow its record at once (another process's record in between would close
+    /// them early; its error then shows as unsolicited).
+    fn close_batched(&mut self, frame: u64) {
+        let mut k = 0;
+        while let Some(ex) = self.open.get(k) {
+            if ex.batch_frame.is_some_and(|f| f < frame) {
+                if let Some(mut ex) = self.open.remove(k) {
+                    ex.outcome = Outcome::Batched;
+                    self.closed.insert(ex.id, ex);
+                }
+            } else {
+                k += 1;
+            }
+        }
+        self.batch_waiting = self.open.iter().any(|e| e.batch_frame.is_some());
     }
 
     /// Closes every open exchange (end of the input).
@@ -420,6 +478,9 @@ fn give_up(mut ex: Exchange) -> Exchange {
             Outcome::DumpCut
         } else if ex.replies > 0 {
             Outcome::Reply
+        } else if ex.batch_frame.is_some() {
+            // The capture ends right after the batch.
+            Outcome::Batched
         } else {
             Outcome::NoAnswer
         };
@@ -461,9 +522,10 @@ impl<'a> AnswerKey<'a> {
         let req = ex.request_bytes.as_deref();
         match self {
             AnswerKey::Echo(b) => req == Some(*b),
+            // The kept request is read in its record's byte order (the first
+            // wave tried little-endian first, which always parses).
             AnswerKey::Header(len, ty, flags) => req.is_some_and(|r| {
-                NlMsgHdr::parse(r, Endian::Little)
-                    .or_else(|| NlMsgHdr::parse(r, Endian::Big))
+                NlMsgHdr::parse(r, ex.request_order)
                     .is_some_and(|h| (h.len, h.ty, h.flags) == (*len, *ty, *flags))
             }),
             AnswerKey::Tuple(k) => ex.tuple_key == Some(*k),

@@ -59,6 +59,20 @@ pub struct MsgDef {
     pub events: Events,
     /// The kernel's handler of a request, when modelled.
     pub handler: Option<&'static kernel::Handler>,
+    /// The kernel answers a request with exactly one message flagged NLM_F_MULTI
+    /// and no NLMSG_DONE, whatever its flags (`ctnetlink_stat_ct`): complete at
+    /// that message, never a dump.
+    pub one_multipart_reply: bool,
+}
+
+impl MsgDef {
+    /// The row, answered with a single NLM_F_MULTI message.
+    const fn one_multipart_reply(self) -> MsgDef {
+        MsgDef {
+            one_multipart_reply: true,
+            ..self
+        }
+    }
 }
 
 /// Distinguishes a quirk's messages from ordinary ones by content.
@@ -126,6 +140,7 @@ const fn m(num: u8, name: &'static str, cname: &'static str, op: Op) -> MsgDef {
         reply: None,
         events: Events::None,
         handler: None,
+        one_multipart_reply: false,
     }
 }
 
@@ -149,6 +164,7 @@ const fn ctm(
         reply: Some(reply),
         events,
         handler: Some(handler),
+        one_multipart_reply: false,
     }
 }
 
@@ -220,7 +236,10 @@ pub static CTNETLINK: Subsystem = Subsystem {
             &ct::STATS_GLOBAL,
             E::None,
             &kernel::CT_STATS,
-        ),
+        )
+        // ctnetlink_stat_ct: one message, NLM_F_MULTI when the request has a
+        // portid, no NLMSG_DONE (ctnetlink_stat_ct_fill_info).
+        .one_multipart_reply(),
         ctm(
             6,
             "get-dying",

@@ -8,6 +8,7 @@ use nfct_decode::encode::pcap_netlink;
 use nfct_decode::filter::Filter;
 use nfct_decode::run::{Config, Format, Runner};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 fn run(bytes: &[u8], cfg: Config, filters: &[&str]) -> String {
     let mut f = Filter::new();
@@ -432,4 +433,110 @@ fn capped_extack_resolved_against_the_captured_request() {
         "bytes leftover after parsing attributes"
     );
     assert_eq!(by_seq(1012)["error"]["name"], "EEXIST");
+}
+
+/// Outcomes of every exchange of a capture, counted.
+fn outcomes(bytes: &[u8]) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for e in exchanges(bytes) {
+        *out.entry(e["outcome"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    out
+}
+
+/// pyroute2 0.9.7 (more/pyroute2_ct.txt) writes its process id into nlmsg_pid of
+/// every request; the kernel answers the socket's port id. Pairing on the
+/// request's pid left 40 of 64 exchanges `no-answer` + `unsolicited`; its
+/// GET_STATS dumps (one NLM_F_MULTI answer, no DONE, ctnetlink_stat_ct) were
+/// `dump-cut`.
+#[test]
+fn pyroute2_exchanges_pair() {
+    let bytes = capture("more/pyroute2_ct.pcap");
+    let got = outcomes(&bytes);
+    let want: BTreeMap<String, usize> = [("dump", 10), ("error", 4), ("ok", 11), ("reply", 4)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    assert_eq!(got, want);
+    for e in exchanges(&bytes) {
+        if e["request"]["name"] == "ctnetlink get-stats" {
+            assert_eq!(
+                (e["outcome"].as_str(), e["replies"].as_u64()),
+                (Some("reply"), Some(1))
+            );
+        }
+        // Every verdict agrees with the kernel's answer.
+        if let Some(a) = e.get("verdict_agrees") {
+            assert_eq!(a, true, "{e}");
+        }
+    }
+}
+
+/// nft 1.0.6 (more/nft_ctobj_host.txt) sends its batch members without NLM_F_ACK:
+/// the kernel answers only the members it refuses, so the others were applied
+/// (`batched`), not `no-answer`; the three refused ones carry their errno.
+#[test]
+fn nft_batch_members_without_ack() {
+    let bytes = capture("more/nft_ctobj_host.pcap");
+    let got = outcomes(&bytes);
+    assert_eq!(got.get("batched"), Some(&18));
+    assert_eq!(got.get("error"), Some(&3));
+    assert_eq!(got.get("no-answer"), None);
+    assert_eq!(got.get("unsolicited"), None);
+}
+
+/// Two requests share a seq, and the capped error answers the older one: it is
+/// found by its echoed header, read in the record's byte order. In a big-endian
+/// capture the first wave read the kept request little-endian (which parses
+/// anything), never matched, and gave the error to the newer request.
+#[test]
+fn capped_errors_pair_in_big_endian_captures() {
+    use nfct_decode::encode::MsgBuilder;
+    use nfct_decode::schema::{ct, netlink};
+    use nfct_decode::wire::Endian;
+    for order in [Endian::Little, Endian::Big] {
+        let req = |ty: u16, mark: u64| {
+            let mut b = MsgBuilder::new(ty, 0x0005, 9, 0, &ct::CONNTRACK)
+                .with_order(order)
+                .nfgen(2, 0, 0);
+            b.uint("mark", mark);
+            b.finish()
+        };
+        let (a, b) = (req(0x0101, 1), req(0x0102, 2));
+        let capped_error = |to: &[u8], errno: i32, portid: u32| {
+            let mut e = MsgBuilder::new(2, 0x0100, 9, portid, &netlink::EXTACK).with_order(order);
+            let err = match order {
+                Endian::Little => (-errno).to_le_bytes(),
+                Endian::Big => (-errno).to_be_bytes(),
+            };
+            e.raw(&err).raw(&to[..16]);
+            e.finish()
+        };
+        // Both sent from different sockets before either answer; the older one
+        // (a GET) is refused first.
+        let bytes = pcap_netlink(
+            12,
+            &[&a, &b, &capped_error(&a, 2, 100), &capped_error(&b, 1, 200)],
+        );
+        let ex = exchanges(&bytes);
+        let got: Vec<(String, i64)> = ex
+            .iter()
+            .filter(|e| e.get("exchange").is_some())
+            .map(|e| {
+                (
+                    e["request"]["name"].as_str().unwrap().to_string(),
+                    e["error"]["code"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("ctnetlink get".to_string(), -2),
+                ("ctnetlink delete".to_string(), -1)
+            ],
+            "{order:?}"
+        );
+    }
 }
