@@ -179,7 +179,7 @@ codes! {
     /// An attribute the kernel needs for this request is missing (or hidden behind
     /// a broken nla_len).
     MissingAttr = "missing_attr", Error;
-    /// A tuple in a message whose nfgenmsg family is neither inet nor inet6
+    /// A tuple in a message whose nfgenmsg family is neither ipv4 nor ipv6
     /// (-EOPNOTSUPP).
     FamilyNotSupported = "family_not_supported", Error;
     /// Filter flags select ports or icmp fields but not proto-num (-EINVAL).

@@ -469,13 +469,9 @@ impl ConntrackRenderer {
         if let Some(m) = uint(msg, &paths::MARK) {
             write!(l, "mark={m} ")?;
         }
-        // The schema keeps CTA_SECMARK as binary (the kernel no longer sends it);
-        // libnetfilter_conntrack reads a big-endian u32.
-        let secmark = msg
-            .at(&paths::SECMARK)
-            .and_then(|a| <[u8; 4]>::try_from(a.bytes().get(..4)?).ok());
-        if let Some(m) = secmark {
-            write!(l, "secmark={} ", u32::from_be_bytes(m))?;
+        // CTA_SECMARK: a big-endian u32 from kernels before 2.6.37.
+        if let Some(m) = uint(msg, &paths::SECMARK) {
+            write!(l, "secmark={m} ")?;
         }
         if let Some(s) = text(msg.at(&paths::SECCTX_NAME)) {
             write!(l, "secctx={s} ")?;

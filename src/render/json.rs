@@ -9,7 +9,7 @@ use crate::capture::FrameMeta;
 use crate::decode::FlagName;
 use crate::exchange::{Exchange, Outcome};
 use crate::finding::Finding;
-use crate::model::{Body, Echo, Extack, NfInfo, Record};
+use crate::model::{Body, Echo, Extack, Kind, NfInfo, Record};
 use crate::schema::enums::{self, TCP_FLAGS};
 use crate::schema::messages;
 use crate::summary::Summary;
@@ -150,7 +150,7 @@ impl Serialize for MsgJson<'_> {
         )?;
         match &msg.body {
             Body::Nf(nf) => {
-                nf_entries(&mut m, nf)?;
+                nf_entries(&mut m, nf, msg.kind)?;
                 if nf.set.is_some() {
                     m.serialize_entry("attrs", &self.attrs(msg.attrs.clone()))?;
                 } else {
@@ -219,8 +219,20 @@ fn extack_attr<M: SerializeMap>(m: &mut M, x: Option<&Extack>) -> Result<(), M::
     )
 }
 
-fn nf_entries<M: SerializeMap>(m: &mut M, nf: &NfInfo) -> Result<(), M::Error> {
+fn nf_entries<M: SerializeMap>(m: &mut M, nf: &NfInfo, kind: Kind) -> Result<(), M::Error> {
     m.serialize_entry("nfgen", &NfgenJson(nf))?;
+    if matches!(kind, Kind::BatchBegin | Kind::BatchEnd) {
+        // A batch message's subsystem is in its res_id (as the text line says).
+        match u8::try_from(nf.nfgen.res_id)
+            .ok()
+            .and_then(messages::subsys_name)
+        {
+            Some(s) => m.serialize_entry("subsystem", s)?,
+            None => m.serialize_entry("subsystem", &nf.nfgen.res_id)?,
+        }
+        m.serialize_entry("message", kind.as_str())?;
+        return m.serialize_entry("set", &nf.set.map(|s| s.name));
+    }
     if let Some(s) = messages::subsys_name(nf.subsys) {
         m.serialize_entry("subsystem", s)?;
     } else {
@@ -319,7 +331,7 @@ impl Serialize for EchoJson<'_> {
             },
         )?;
         if let Some(nf) = &e.nf {
-            nf_entries(&mut m, nf)?;
+            nf_entries(&mut m, nf, Kind::Request)?;
             if nf.set.is_some() && !e.capped {
                 m.serialize_entry(
                     "attrs",

@@ -114,7 +114,14 @@ impl TextRenderer {
         if let Some(v) = msg.verdict() {
             verdict_line(l, v);
         }
-        if matches!(m.body, Body::Raw | Body::Truncated) && !m.payload.is_empty() {
+        // Bytes no schema decodes (other netlink families, nfnetlink subsystems
+        // without a set): as hex, as JSON's "payload" has them.
+        let undecoded = match &m.body {
+            Body::Raw | Body::Truncated => true,
+            Body::Nf(nf) => nf.set.is_none(),
+            _ => false,
+        };
+        if undecoded && !m.payload.is_empty() {
             l.push_str("         payload ");
             let _ = write_hex(l, msg.data().get(m.payload.clone()).unwrap_or(&[]));
             l.push('\n');

@@ -31,7 +31,12 @@ pub static CONNTRACK: AttrSet = AttrSet {
         A::new(14, "tuple-master", "CTA_TUPLE_MASTER", T::Nest(&TUPLE)),
         A::new(15, "seq-adj-orig", "CTA_SEQ_ADJ_ORIG", T::Nest(&SEQADJ)),
         A::new(16, "seq-adj-reply", "CTA_SEQ_ADJ_REPLY", T::Nest(&SEQADJ)),
-        A::new(17, "secmark", "CTA_SECMARK", T::Binary).display(D::Hex),
+        A::new(17, "secmark", "CTA_SECMARK", T::U32).spec_note(
+            "the spec says binary (obsolete); kernels before 2.6.37 sent a big-endian u32 \
+             (ctnetlink_dump_secmark: NLA_PUT_BE32), which libnetfilter_conntrack reads \
+             with ntohl; 6.18 never sends it (CTA_SECCTX instead) and its request policy \
+             has no entry for it",
+        ),
         A::new(18, "zone", "CTA_ZONE", T::U16),
         A::new(19, "secctx", "CTA_SECCTX", T::Nest(&SECCTX)),
         A::new(20, "timestamp", "CTA_TIMESTAMP", T::Nest(&TSTAMP))

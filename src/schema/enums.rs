@@ -195,25 +195,22 @@ pub static CT_DIR: Enum = Enum {
     values: &[(0, "original"), (1, "reply")],
 };
 
-/// Address families (nfgenmsg.nfgen_family), as the kernel's `AF_*` constants,
-/// named like iproute2 and nft do.
+/// nfgenmsg.nfgen_family: an `NFPROTO_*` value (include/uapi/linux/netfilter.h),
+/// named as nft names its families. ctnetlink's AF_INET (2) and AF_INET6 (10) are
+/// NFPROTO_IPV4 and NFPROTO_IPV6; nftables' inet tables are NFPROTO_INET (1),
+/// which as an AF_* would read AF_UNIX.
 pub static FAMILY: Enum = Enum {
     name: "family",
     open: true,
     values: &[
         (0, "unspec"),
-        (1, "unix"),
-        (2, "inet"),
-        (3, "ax25"),
-        (5, "netrom"),
+        (1, "inet"),
+        (2, "ipv4"),
+        (3, "arp"),
+        (5, "netdev"),
         (7, "bridge"),
-        (10, "inet6"),
+        (10, "ipv6"),
         (12, "decnet"),
-        (16, "netlink"),
-        (17, "packet"),
-        (28, "mpls"),
-        (29, "can"),
-        (44, "xdp"),
     ],
 };
 

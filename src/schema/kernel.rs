@@ -729,7 +729,7 @@ pub static TUPLE_BODY: &[Step] = &[
             EOPNOTSUPP,
             Code::FamilyNotSupported,
             "",
-            "a tuple needs nfgenmsg family inet or inet6",
+            "a tuple needs nfgenmsg family ipv4 or ipv6",
             "ctnetlink_parse_tuple_filter",
         ),
     ),

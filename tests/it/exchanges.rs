@@ -197,12 +197,12 @@ fn filters_select_messages() {
     // Addresses with CIDR on either tuple, and family.
     let v6 = json_messages(&il, &["addr=fd00::/64"]);
     assert!(!v6.is_empty());
-    assert!(v6.iter().all(|m| m["nfgen"]["family"] == "inet6"));
-    // Every inet6 message carries an address but the `-L -f ipv6` dump request.
-    assert_eq!(v6.len() + 1, json_messages(&il, &["family=inet6"]).len());
+    assert!(v6.iter().all(|m| m["nfgen"]["family"] == "ipv6"));
+    // Every ipv6 message carries an address but the `-L -f ipv6` dump request.
+    assert_eq!(v6.len() + 1, json_messages(&il, &["family=ipv6"]).len());
     assert_eq!(
         v6.len(),
-        json_messages(&il, &["family=inet6 and !kind=dump-request"]).len()
+        json_messages(&il, &["family=ipv6 and !kind=dump-request"]).len()
     );
     // zone, mark, status.
     for m in json_messages(&il, &["zone=3"]) {

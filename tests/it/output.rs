@@ -86,3 +86,105 @@ fn json_lines_have_documented_fields() {
     }
     assert_eq!(n, 126);
 }
+
+/// Small things a new user met (issue 12), each pinned on a real capture.
+mod first_contact {
+    use crate::common::{capture, render};
+    use nfct_decode::run::Format;
+
+    fn json(name: &str) -> Vec<serde_json::Value> {
+        render(&capture(name), Format::Json, false, None)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// nfgen_family is an NFPROTO_* value: nft's inet table is `inet` (1; it read
+    /// `unix` as an AF_*), ctnetlink's AF_INET is `ipv4`.
+    #[test]
+    fn nfgen_family_is_nfproto() {
+        let mixed = json("mixed.pcap");
+        let newtable = mixed
+            .iter()
+            .find(|m| m["name"] == "nftables newtable")
+            .unwrap();
+        assert_eq!(newtable["nfgen"]["family"], "inet");
+        let ct = mixed.iter().find(|m| m["name"] == "ctnetlink new").unwrap();
+        assert_eq!(ct["nfgen"]["family"], "ipv6");
+        let nat = json("nat.pcap");
+        assert_eq!(nat[0]["nfgen"]["family"], "ipv4");
+    }
+
+    /// A batch message's subsystem is its res_id's, in JSON as in text.
+    #[test]
+    fn batch_subsystem_agrees() {
+        let mixed = json("mixed.pcap");
+        let begin = mixed.iter().find(|m| m["kind"] == "batch-begin").unwrap();
+        assert_eq!(
+            (&begin["subsystem"], &begin["message"]),
+            (&"nftables".into(), &"batch-begin".into())
+        );
+        let text = render(&capture("mixed.pcap"), Format::Text, false, None);
+        assert!(text
+            .lines()
+            .any(|l| l.contains("batch-begin") && l.ends_with("subsys=nftables")));
+    }
+
+    /// -v shows the undecoded payload of an nfnetlink message without a schema (as
+    /// JSON's "payload" does): nftables newtable in mixed.pcap.
+    #[test]
+    fn verbose_shows_undecoded_payload() {
+        let text = render(&capture("mixed.pcap"), Format::Text, true, None);
+        let at = text.find("nftables newtable (request)").unwrap();
+        let block: Vec<&str> = text[at..].lines().take(5).collect();
+        assert_eq!(
+            block[4],
+            "         payload 0e0001006d69786564746573740000000800020000000000"
+        );
+    }
+
+    /// The one-line form shows the SCTP state as it shows TCP's.
+    #[test]
+    fn text_line_shows_sctp_state() {
+        let text = render(&capture("gre_sctp.pcap"), Format::Text, false, None);
+        let first = text.lines().next().unwrap();
+        assert!(
+            first.ends_with("ipv4 sctp 127.0.0.1:5000 -> 127.0.0.1:6000 closed timeout=10"),
+            "{first}"
+        );
+    }
+
+    /// Other nfnetlink subsystems' flags are named by the operation, and their
+    /// dumps are dump requests (nft 1.0.6, more/nft_ctobj_host.pcap).
+    #[test]
+    fn other_subsystems_name_their_flags() {
+        let nft = json("more/nft_ctobj_host.pcap");
+        // NLM_F_CREATE (0x400) of a NEW-like message (newobj, newtable ...).
+        let create = nft
+            .iter()
+            .find(|m| m["nlmsg"]["flags"].as_u64().unwrap() & 0x400 != 0)
+            .unwrap();
+        assert!(create["name"].as_str().unwrap().starts_with("nftables new"));
+        let names: Vec<&str> = create["nlmsg"]["flag_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"create"), "{names:?}");
+        let dump = nft
+            .iter()
+            .find(|m| m["name"] == "nftables gettable")
+            .unwrap();
+        assert_eq!(dump["kind"], "dump-request");
+        assert_eq!(
+            dump["nlmsg"]["flag_names"],
+            serde_json::json!(["request", "root", "match"])
+        );
+        for m in &nft {
+            for f in m["nlmsg"]["flag_names"].as_array().unwrap() {
+                assert!(!f.as_str().unwrap().starts_with("0x"), "{m}");
+            }
+        }
+    }
+}
