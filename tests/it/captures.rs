@@ -2,7 +2,8 @@
 //! (corpus/captures/MANIFEST.md, RECORDED.md), the message names the manifest lists,
 //! and no warning, error or unknown attribute: real kernel traffic is valid.
 
-use crate::common::{capture, decode, Msg};
+use crate::common::{capture, capture_path, decode, render, Msg};
+use nfct_decode::run::Format;
 use nfct_decode::Severity;
 use std::collections::BTreeMap;
 
@@ -416,25 +417,25 @@ fn stats_res_id_and_exp_stats_quirk() {
 /// The same records in pcap and pcapng decode to the same messages.
 #[test]
 fn pcap_and_pcapng_agree() {
-    for base in ["insert_and_list", "events", "nat", "mixed"] {
-        let (a, _, _) = decode(&capture(&format!("{base}.pcap")));
-        let (b, _, _) = decode(&capture(&format!("{base}.pcapng")));
-        let key = |m: &Msg| {
-            (
-                m.frame,
-                m.name.clone(),
-                m.ty,
-                m.flags,
-                m.seq,
-                m.findings.len(),
-            )
+    // The whole decoded output, not only the headers: every field of -v and JSON.
+    let mut compared = 0;
+    for e in std::fs::read_dir(capture_path("")).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        let Some(base) = name.strip_suffix(".pcapng") else {
+            continue;
         };
-        assert_eq!(
-            a.iter().map(key).collect::<Vec<_>>(),
-            b.iter().map(key).collect::<Vec<_>>(),
-            "{base}"
-        );
+        let (a, b) = (capture(&format!("{base}.pcap")), capture(&name));
+        for (format, verbose) in [(Format::Text, true), (Format::Json, false)] {
+            let (x, y) = (
+                render(&a, format, verbose, None),
+                render(&b, format, verbose, None),
+            );
+            assert!(x.lines().count() > 2, "{base}");
+            assert_eq!(x, y, "{base} {format:?}");
+        }
+        compared += 1;
     }
+    assert!(compared >= 10, "{compared} pairs");
 }
 
 /// mixed.pcap: other netlink families are shown with headers and raw payload and
@@ -462,4 +463,39 @@ fn other_families_without_findings() {
             );
         }
     }
+}
+
+/// The recording scripts run from a fresh clone: no absolute path into the machine
+/// they were written on, and every file they use (`$S/...`) is in the repository
+/// (the strace-to-pcap converter included).
+#[test]
+fn recording_scripts_are_self_contained() {
+    let dir = capture_path("scripts");
+    let mut checked = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "sh") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        for bad in ["/work/", "/root/", "/home/"] {
+            assert!(!text.contains(bad), "{name} mentions {bad}");
+        }
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("$S/") {
+            rest = &rest[i + 3..];
+            let file: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "._-".contains(*c))
+                .collect();
+            assert!(
+                dir.join(&file).exists(),
+                "{name} uses $S/{file}, which is missing"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} scripts");
+    assert!(dir.join("strace2pcap.py").exists());
 }

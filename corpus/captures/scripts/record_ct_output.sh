@@ -2,8 +2,9 @@
 # Records ct_output.pcap (issue 6: conntrack's -o modes on events, listings and
 # expectations). Own netns nfct6rec, loopback only; created and deleted here.
 set -u
-S=/work/main/corpus/captures/scripts
-OUT=/work/main/corpus/captures/more
+S=$(cd "$(dirname "$0")" && pwd)
+mkdir -p /tmp/rec6
+OUT=$S/../more
 TXT=$OUT/ct_output.txt; LOG=/tmp/rec6/main.log
 export NS=nfct6rec
 rm -f $TXT /tmp/rec6/*.log /tmp/rec6/*.out
@@ -46,5 +47,5 @@ cat /tmp/rec6/c1.out /tmp/rec6/srv.out
 } >> $TXT
 ip netns del $NS
 cat /tmp/rec6/bg1.log /tmp/rec6/bg2.log $LOG > /tmp/rec6/all.log
-python3 /work/shared/tools/strace2pcap.py /tmp/rec6/all.log -o $OUT/ct_output.pcap --stats
-python3 /work/shared/tools/strace2pcap.py /tmp/rec6/all.log -o $OUT/ct_output.pcapng --pcapng --comments
+python3 $S/strace2pcap.py /tmp/rec6/all.log -o $OUT/ct_output.pcap --stats
+python3 $S/strace2pcap.py /tmp/rec6/all.log -o $OUT/ct_output.pcapng --pcapng --comments

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Records errors_extack.pcap (netns nfctrec).
-S=/work/main/corpus/captures/scripts
-OUT=/work/main/corpus/captures
+S=$(cd "$(dirname "$0")" && pwd)
+mkdir -p /tmp/rec
+OUT=$S/..
 TXT=$OUT/errors_extack.txt; LOG=/tmp/rec/err.log
 rm -f $TXT $LOG
 . $S/rec.sh
@@ -13,4 +14,4 @@ u conntrack -I -p tcp -s 192.168.5.5 -d 10.0.0.1 --sport 40000 --dport 22 --stat
 u conntrack -I -p icmp -s 10.0.0.1 -d 10.0.0.4 --icmp-type 8 --icmp-code 0 --icmp-id 77 -t 25
 t python3 $OUT/errors_extack.py
 u conntrack -L
-python3 /work/shared/tools/strace2pcap.py $LOG -o $OUT/errors_extack.pcap --stats
+python3 $S/strace2pcap.py $LOG -o $OUT/errors_extack.pcap --stats

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Records errors_capped.pcap (+ .pcapng) in a scratch netns nfctcap (created and deleted here).
-S=/work/main/corpus/captures/scripts
-OUT=/work/main/corpus/captures
+S=$(cd "$(dirname "$0")" && pwd)
+OUT=$S/..
 NS=nfctcap
 TXT=$OUT/errors_capped.txt; LOG=/tmp/rec2/capped.log
 mkdir -p /tmp/rec2; rm -f $TXT $LOG
@@ -14,5 +14,5 @@ t python3 errors_capped.py
 u conntrack -L
 ip netns del $NS
 # --family all: (c3) is NETLINK_ROUTE, (c4) NETLINK_GENERIC
-python3 /work/shared/tools/strace2pcap.py $LOG -o $OUT/errors_capped.pcap --family all --stats
-python3 /work/shared/tools/strace2pcap.py $LOG -o $OUT/errors_capped.pcapng --family all --pcapng --comments
+python3 $S/strace2pcap.py $LOG -o $OUT/errors_capped.pcap --family all --stats
+python3 $S/strace2pcap.py $LOG -o $OUT/errors_capped.pcapng --family all --pcapng --comments

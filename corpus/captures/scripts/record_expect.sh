@@ -1,7 +1,8 @@
 #!/bin/bash
 # Records expect_events.pcap (netns nfctrec, loopback only).
-S=/work/main/corpus/captures/scripts
-OUT=/work/main/corpus/captures
+S=$(cd "$(dirname "$0")" && pwd)
+mkdir -p /tmp/rec
+OUT=$S/..
 TXT=$OUT/expect_events.txt; LOG=/tmp/rec/exp.log
 rm -f $TXT $LOG /tmp/rec/exp_bg*.log
 . $S/rec.sh
@@ -48,4 +49,4 @@ echo '# traffic (not traced): python3 scripts/traffic.py ftpserver 21 127.0.0.1 
 cat /tmp/rec/exp_c1.out /tmp/rec/exp_c2.out /tmp/rec/exp_srv.out
 } >> $TXT
 cat /tmp/rec/exp_bg1.log /tmp/rec/exp_bg2.log $LOG > /tmp/rec/exp_all.log
-python3 /work/shared/tools/strace2pcap.py /tmp/rec/exp_all.log -o $OUT/expect_events.pcap --stats
+python3 $S/strace2pcap.py /tmp/rec/exp_all.log -o $OUT/expect_events.pcap --stats

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Records filter_dumps.pcap (netns nfctrec; entries inserted over ctnetlink, no traffic).
-S=/work/main/corpus/captures/scripts
-OUT=/work/main/corpus/captures
+S=$(cd "$(dirname "$0")" && pwd)
+mkdir -p /tmp/rec
+OUT=$S/..
 TXT=$OUT/filter_dumps.txt; LOG=/tmp/rec/fd.log
 rm -f $TXT $LOG
 . $S/rec.sh
@@ -29,4 +30,4 @@ t conntrack -L -u ASSURED
 t conntrack -L -u SEEN_REPLY,ASSURED
 t conntrack -L -w 3
 t conntrack -L -p udp --dport 53 -m 6
-python3 /work/shared/tools/strace2pcap.py $LOG -o $OUT/filter_dumps.pcap --stats
+python3 $S/strace2pcap.py $LOG -o $OUT/filter_dumps.pcap --stats

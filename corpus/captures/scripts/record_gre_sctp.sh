@@ -1,7 +1,8 @@
 #!/bin/bash
 # Records gre_sctp.pcap (netns nfctrec, loopback only, raw IP sockets).
-S=/work/main/corpus/captures/scripts
-OUT=/work/main/corpus/captures
+S=$(cd "$(dirname "$0")" && pwd)
+mkdir -p /tmp/rec
+OUT=$S/..
 TXT=$OUT/gre_sctp.txt; LOG=/tmp/rec/gs.log
 rm -f $TXT $LOG /tmp/rec/gs_bg.log
 . $S/rec.sh
@@ -34,4 +35,4 @@ t conntrack -L -p dccp
 t conntrack -L -o extended
 t conntrack -D -p sctp -s 127.0.0.1
 cat /tmp/rec/gs_bg.log $LOG > /tmp/rec/gs_all.log
-python3 /work/shared/tools/strace2pcap.py /tmp/rec/gs_all.log -o $OUT/gre_sctp.pcap --stats
+python3 $S/strace2pcap.py /tmp/rec/gs_all.log -o $OUT/gre_sctp.pcap --stats

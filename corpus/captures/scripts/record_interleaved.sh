@@ -1,7 +1,7 @@
 #!/bin/bash
 # Records interleaved.pcap (+ .pcapng) in a scratch netns nfctcap (created and deleted here).
-S=/work/main/corpus/captures/scripts
-OUT=/work/main/corpus/captures
+S=$(cd "$(dirname "$0")" && pwd)
+OUT=$S/..
 NS=nfctcap
 TXT=$OUT/interleaved.txt; LOG=/tmp/rec2/interleaved.log
 mkdir -p /tmp/rec2; rm -f $TXT $LOG
@@ -16,5 +16,5 @@ done
 t python3 interleaved.py
 u conntrack -L
 ip netns del $NS
-python3 /work/shared/tools/strace2pcap.py $LOG -o $OUT/interleaved.pcap --stats
-python3 /work/shared/tools/strace2pcap.py $LOG -o $OUT/interleaved.pcapng --pcapng --comments
+python3 $S/strace2pcap.py $LOG -o $OUT/interleaved.pcap --stats
+python3 $S/strace2pcap.py $LOG -o $OUT/interleaved.pcapng --pcapng --comments

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Records nat.pcap. Needs netns nfctrec/nfctpeer/nfctcli set up as in RECORDED.md.
-S=/work/main/corpus/captures/scripts
-OUT=/work/main/corpus/captures
+S=$(cd "$(dirname "$0")" && pwd)
+mkdir -p /tmp/rec
+OUT=$S/..
 TXT=$OUT/nat.txt; LOG=/tmp/rec/nat.log; BGLOG=/tmp/rec/nat_bg.log
 rm -f $TXT $LOG $BGLOG
 . $S/rec.sh
@@ -43,4 +44,4 @@ t conntrack -L --src-nat 10.99.0.1
 t conntrack -L --dst-nat 192.168.100.200
 t conntrack -L -j 172.16.0.1
 cat $BGLOG $LOG > /tmp/rec/nat_all.log
-python3 /work/shared/tools/strace2pcap.py /tmp/rec/nat_all.log -o $OUT/nat.pcap --stats
+python3 $S/strace2pcap.py /tmp/rec/nat_all.log -o $OUT/nat.pcap --stats
