@@ -161,6 +161,8 @@ const CAPTURES: &[&str] = &[
     "big_dump",
     "errors_extack",
     "nlmon-any_sll2",
+    // A SYNPROXY'd connection (its synproxy nest has values).
+    "more/synproxy",
 ];
 
 /// One record of the captures, decoded (default options).

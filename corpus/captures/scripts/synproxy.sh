@@ -8,10 +8,10 @@
 # Nothing is changed in the caller's namespace (no conntrack entries, rules or sysctls).
 #
 # Usage: corpus/captures/scripts/synproxy.sh   (STRACE2PCAP=path/to/strace2pcap.py to
-# override the converter, default tools/strace2pcap.py of the repo)
+# override the converter, default corpus/captures/scripts/strace2pcap.py)
 set -u
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
-STRACE2PCAP=${STRACE2PCAP:-$ROOT/tools/strace2pcap.py}
+STRACE2PCAP=${STRACE2PCAP:-$ROOT/corpus/captures/scripts/strace2pcap.py}
 OUT=$ROOT/corpus/captures/more
 TXT=$OUT/synproxy.txt
 W=$(mktemp -d)
