@@ -6,7 +6,7 @@
 #
 #   benches/profile.sh [--size 10M] [--top 15] [--cpu 0] > profile.md
 #
-# Installs perf (linux-perf) when missing. The release profile keeps line tables
+# Installs perf (linux-perf) when missing. The `profiling` profile (Cargo.toml) keeps line tables
 # (debug = 1), which is all perf needs for symbols and DWARF unwinding.
 set -euo pipefail
 
@@ -29,14 +29,14 @@ if ! command -v perf >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >&2
 fi
-cargo build --release --quiet --bin nfct-decode --example gen_capture >&2
+cargo build --profile profiling --quiet --bin nfct-decode --example gen_capture >&2
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-cp "$root/target/release/nfct-decode" "$scratch/"
+cp "$root/target/profiling/nfct-decode" "$scratch/"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- src 2>/dev/null || commit="$commit + uncommitted changes in src/"
 cap=$scratch/cap.pcap
-"$root/target/release/examples/gen_capture" --size "$size" -o "$cap" >&2
+"$root/target/profiling/examples/gen_capture" --size "$size" -o "$cap" >&2
 files=()
 for _ in 1 2 3 4 5 6 7 8 9 10; do files+=("$cap"); done
 

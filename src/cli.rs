@@ -54,10 +54,13 @@ pub struct Cli {
     #[arg(long)]
     pub exchanges: bool,
 
-    /// Only messages matching EXPR (repeatable; all must match). EXPR is
-    /// `key=value[,value]` terms joined by ` and ` or ` or `, `!` negates. Keys: kind,
-    /// dir, subsys, msg, family, proto, addr, src, dst (CIDR), port, sport, dport,
-    /// zone, mark (N[/MASK]), status, errno, findings[=SEVERITY], code, frame (N, N-M, N-).
+    /// Only messages matching EXPR (repeatable; all must match). EXPR is terms
+    /// `key=value[,value]` joined by `and` / `&&` (binding tighter) and `or` / `||`,
+    /// negated with `!` or `not`, grouped with parentheses. Keys: kind, dir, subsys,
+    /// msg, family, proto, addr, src, dst (CIDR), port, sport, dport, zone, mark
+    /// (N[/MASK]), status, errno, findings[=SEVERITY], code, frame (N, N-M, N-),
+    /// nat (src, dst, any), label (bit or --labels name), state (tcp/sctp/dccp),
+    /// helper. Notices about the file or a record are shown whatever it selects.
     #[arg(long = "filter", value_name = "EXPR")]
     pub filters: Vec<String>,
 

@@ -1,0 +1,17 @@
+complete -c nfct-decode -s f -l format -d 'Output format' -r -f -a "text\t'One line per message; `-v` adds the attribute tree'
+json\t'JSON Lines, one object per message (docs/json.md)'
+none\t'Validate only: no per-message output'
+conntrack\t'The lines conntrack-tools 1.4.7 prints (`conntrack -L/-G/-E/-S/-C`)'"
+complete -c nfct-decode -l endian -d 'Byte order of the netlink headers (default: detected per record)' -r -f -a "little\t'Little-endian host (x86, arm64)'
+big\t'Big-endian host (s390x)'"
+complete -c nfct-decode -s c -l count -d 'Stop after N messages' -r
+complete -c nfct-decode -l filter -d 'Only messages matching EXPR (repeatable; all must match). EXPR is terms `key=value[,value]` joined by `and` / `&&` (binding tighter) and `or` / `||`, negated with `!` or `not`, grouped with parentheses. Keys: kind, dir, subsys, msg, family, proto, addr, src, dst (CIDR), port, sport, dport, zone, mark (N[/MASK]), status, errno, findings[=SEVERITY], code, frame (N, N-M, N-), nat (src, dst, any), label (bit or --labels name), state (tcp/sctp/dccp), helper. Notices about the file or a record are shown whatever it selects' -r
+complete -c nfct-decode -l ct-output -d 'Conntrack format: conntrack\'s `-o` options, comma-separated: extended, id, timestamp, ktimestamp, labels' -r
+complete -c nfct-decode -l labels -d 'Conntrack format: connlabel.conf giving names to label bits (without it, `labels=` lists bit numbers)' -r -F
+complete -c nfct-decode -s v -l verbose -d 'Text format: print the attribute tree and findings under each message'
+complete -c nfct-decode -s q -l quiet -d 'No progress indicator (it is shown on stderr only when stderr is a terminal)'
+complete -c nfct-decode -l summary -d 'Print a summary at the end: messages by type and direction, events, exchanges by outcome, errors by errno, findings by code, dumps, capture duration. With `-f none`, the summary alone'
+complete -c nfct-decode -l exchanges -d 'Print one line (or JSON object) per exchange: a request, its replies and its ack or error, with the outcome and extended ACKs resolved to attribute paths'
+complete -c nfct-decode -l replies-only -d 'Conntrack format: print only what conntrack prints, no `#` comment lines for requests, acks, errors and other messages'
+complete -c nfct-decode -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nfct-decode -s V -l version -d 'Print version'
