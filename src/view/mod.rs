@@ -709,8 +709,8 @@ pub fn label_bits(bytes: &[u8], order: Endian, mut f: impl FnMut(u32)) {
     }
 }
 
-/// The flags of `v`: `Ok(name)` for known bits (in table order), then `Err(bit
-/// mask)` for the others.
+/// The flags of `v`: `Ok(name)` for known bits (in table order), then one
+/// `Err(mask)` of all the others (when there are any).
 pub fn flag_iter(
     flags: &'static Flags,
     v: u64,
@@ -721,11 +721,7 @@ pub fn flag_iter(
         .filter(move |(mask, _)| v & mask != 0)
         .map(|&(_, name)| Ok(name));
     let rest = v & !flags.known_mask();
-    known.chain(
-        (0..64)
-            .filter(move |b| rest & (1u64 << b) != 0)
-            .map(|b| Err(1u64 << b)),
-    )
+    known.chain((rest != 0).then_some(Err(rest)))
 }
 
 /// The name of an IP protocol number (`tcp`), or `proto-N`.
