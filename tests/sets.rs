@@ -1989,6 +1989,27 @@ fn spec_sctp_state_1_is_closed() {
     assert_eq!(tree_text(&rec, &p, range), "sctp-state: closed\n");
 }
 
+/// CTA_SECMARK: the spec says binary; kernels before 2.6.37 sent it with
+/// NLA_PUT_BE32 and libnetfilter_conntrack reads it with ntohl, so it is a
+/// big-endian u32 (conntrack prints `secmark=N`).
+#[test]
+fn spec_secmark_is_a_big_endian_u32() {
+    let d = def(&ct::CONNTRACK, "secmark");
+    assert_eq!((d.num, d.ty.name()), (17, "u32"));
+    assert!(d.spec_note.is_some_and(|n| n.contains("NLA_PUT_BE32")));
+    let bytes = kernel_reply(&ct::CONNTRACK, |b| {
+        tuple4(b, "tuple-orig", 6, A1, A2, 1000, 80);
+        b.bytes("secmark", &42u32.to_be_bytes());
+    });
+    let rec = decode_msg(&bytes);
+    assert_eq!(uint_at(&rec, "secmark"), Some(42));
+    assert!(rec.findings.is_empty(), "{:?}", rec.findings);
+    let mut r = nfct_decode::render::conntrack::ConntrackRenderer::new(Default::default(), true);
+    let frame = FrameMeta::default();
+    r.format(&frame, &Msg::new(&rec, &bytes, &rec.messages[0]));
+    assert!(r.line().contains(" secmark=42"), "{}", r.line());
+}
+
 #[test]
 fn spec_labels_mask_is_named_labels_mask() {
     let d = ct::CONNTRACK.get(23).unwrap();
