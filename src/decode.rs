@@ -11,7 +11,9 @@ use crate::model::{
 };
 use crate::schema::enums::{self, FILTER_FLAGS};
 use crate::schema::messages::{self, Discriminator, Events};
-use crate::schema::{netlink, AttrDef, AttrSet, Display, Order, Type, UNKNOWN_SET};
+use crate::schema::{
+    netlink, AttrDef, AttrSet, Display, ForeignPad, Order, StructDef, SubMessage, Type, UNKNOWN_SET,
+};
 use crate::verdict::{self, Judgement, Request};
 use crate::wire::field::{done, nlmsgerr, nlmsghdr};
 use crate::wire::{
@@ -628,6 +630,12 @@ fn decode_nf(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
     let def = messages::message(subsys, m);
     let is_get = def.is_some_and(|d| d.op == Op::Get);
     msg.kind = kind_by_flags(msg, is_get);
+    let from_kernel_unasked = matches!(msg.kind, Kind::Reply | Kind::DumpReply)
+        && msg.header.seq == 0
+        && msg.direction == Direction::FromKernel;
+    if from_kernel_unasked && def.is_some_and(|d| d.events == Events::Packet) {
+        msg.kind = Kind::Packet;
+    }
     if msg.kind == Kind::Reply && msg.header.seq == 0 {
         match def.map(|d| d.events) {
             Some(Events::NewOrUpdate) => {
@@ -703,6 +711,11 @@ struct Site {
     depth: usize,
     off: usize,
     node: Option<usize>,
+    /// The nest the attribute is in: its set and the byte range of its
+    /// attributes (a sub-message looks up its selector among its siblings there).
+    level: Option<&'static AttrSet>,
+    level_start: usize,
+    level_end: usize,
 }
 
 impl Site {
@@ -739,7 +752,8 @@ fn walk(
         };
         let len = usize::from(h.len);
         let num = h.num();
-        let def = set.and_then(|s| s.get(num));
+        let pad = foreign_pad(ctx, set, num, len, off, end);
+        let def = pad.map(|p| p.def).or_else(|| set.and_then(|s| s.get(num)));
         if let Some(slot) = ctx.path.get_mut(depth) {
             *slot = match def {
                 Some(d) => PathElem::Name(d.name),
@@ -750,6 +764,9 @@ fn walk(
             depth,
             off,
             node: None,
+            level: set,
+            level_start: start,
+            level_end: end,
         };
         if len < NLA_HDRLEN {
             let set_name = set.map(|s| s.name).unwrap_or("(unknown)");
@@ -777,8 +794,21 @@ fn walk(
             );
             report(ctx, site, Code::AttrLenPastEnd, msg);
         }
-        if let Some(s) = set {
-            membership(ctx, s, def, num, &mut seen, site);
+        match (set, pad) {
+            (_, Some(p)) => {
+                let msg = format!(
+                    "a zero-length attribute {num} before {}: the kernel's alignment pad \
+                     ({}), not a {}",
+                    set.and_then(|s| s.get(p.before))
+                        .map(|d| d.name)
+                        .unwrap_or("?"),
+                    p.cite,
+                    set.and_then(|s| s.get(num)).map(|d| d.name).unwrap_or("?"),
+                );
+                report(ctx, site, Code::KernelAlignmentPad, msg);
+            }
+            (Some(s), None) => membership(ctx, s, def, num, &mut seen, site),
+            (None, None) => {}
         }
         let (vstart, vend) = (off + NLA_HDRLEN, off + clamped);
         let value = match def {
@@ -806,6 +836,27 @@ fn walk(
         padding(ctx, site, off + len, next.min(end));
         off = next;
     }
+}
+
+/// A zero-length attribute at `off` that the kernel writes as alignment padding of
+/// the attribute after it in a set where its number means something else.
+fn foreign_pad(
+    ctx: &Ctx<'_, '_>,
+    set: Option<&'static AttrSet>,
+    num: u16,
+    len: usize,
+    off: usize,
+    end: usize,
+) -> Option<&'static ForeignPad> {
+    if len != NLA_HDRLEN {
+        return None;
+    }
+    let next = ctx
+        .data
+        .get(off + NLA_HDRLEN..end)
+        .and_then(|rest| NlAttrHdr::parse(rest, ctx.order))
+        .map(|h| h.num());
+    ForeignPad::find(set?, num, next)
 }
 
 /// Fewer than 4 bytes after the last attribute: no room for another header.
@@ -903,11 +954,91 @@ fn decode_value(
                 Value::Invalid
             }
         }
+        Type::Sub(sm) => {
+            let set = selected_set(ctx, sm, site);
+            if nest(ctx, vstart, vend, set, site) {
+                Value::Nest
+            } else {
+                Value::Invalid
+            }
+        }
+        Type::Struct(st) => struct_value(ctx, st, bytes.len(), site),
         Type::Pad => Value::Pad,
         Type::U8 | Type::U16 | Type::U32 | Type::U64 => uint_value(ctx, d, bytes, site),
         Type::Binary => binary_value(ctx, d, bytes.len(), site),
         Type::String | Type::NulString => text_value(ctx, d, bytes, site),
     }
+}
+
+/// The set a sub-message's value selects: the value of its selector sibling
+/// (wherever it is in the nest, before or after), through the table. Without the
+/// selector, or a set for its value, the nest is walked without a schema and a
+/// finding says why.
+fn selected_set(
+    ctx: &mut Ctx<'_, '_>,
+    sm: &'static SubMessage,
+    site: Site,
+) -> Option<&'static AttrSet> {
+    let sel = site.level.and_then(|s| s.by_name(sm.selector));
+    let value = sel.and_then(|d| sibling_uint(ctx, d, site.level_start, site.level_end));
+    match value {
+        Some(v) => {
+            let set = sm.set_for(v);
+            if set.is_none() {
+                let msg = format!(
+                    "no {} set for {} {v}: walked without a schema",
+                    sm.name, sm.selector
+                );
+                report(ctx, site, Code::SubMessageUnselected, msg);
+            }
+            set
+        }
+        None => {
+            let msg = format!(
+                "{} without its selector {}: walked without a schema",
+                sm.name, sm.selector
+            );
+            report(ctx, site, Code::SubMessageUnselected, msg);
+            None
+        }
+    }
+}
+
+/// The integer value of the first attribute `d` among the attributes in
+/// `start..end` (a sibling of the attribute being decoded).
+fn sibling_uint(ctx: &Ctx<'_, '_>, d: &AttrDef, start: usize, end: usize) -> Option<u64> {
+    let size = d.ty.fixed_size()?;
+    let order = match d.order {
+        Order::Big => Endian::Big,
+        Order::Host => ctx.order,
+    };
+    let mut off = start;
+    while off < end {
+        let h = NlAttrHdr::parse(ctx.data.get(off..end)?, ctx.order)?;
+        let len = usize::from(h.len);
+        if len < NLA_HDRLEN || off + len > end {
+            return None;
+        }
+        if h.num() == d.num {
+            return read_uint(ctx.data.get(off + NLA_HDRLEN..off + len)?, size, order);
+        }
+        off += align4(len);
+    }
+    None
+}
+
+/// A C structure: at least its size (the kernel's `.len = sizeof`); longer values
+/// are accepted (the kernel reads the structure and ignores the rest).
+fn struct_value(ctx: &mut Ctx<'_, '_>, st: &StructDef, len: usize, site: Site) -> Value {
+    if len < st.size {
+        let msg = format!(
+            "{len} bytes, struct {} has {} (the kernel's minimum)",
+            st.name, st.size
+        );
+        report(ctx, site, Code::BelowMinLen, msg);
+        return Value::Invalid;
+    }
+    Value::Bytes
 }
 
 /// The flag bits of nla_type against the entry, and attributes a request may not

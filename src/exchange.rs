@@ -60,6 +60,9 @@ pub enum Outcome {
     Batched,
     /// A multicast event (stands on its own).
     Event(EventKind),
+    /// A packet handed to a listener (NFQUEUE, NFLOG), or the NLMSG_DONE that
+    /// closes an NFLOG batch of them (stands on its own).
+    Packet,
 }
 
 impl Outcome {
@@ -77,6 +80,7 @@ impl Outcome {
             Outcome::Unsolicited => "unsolicited",
             Outcome::Batch => "batch",
             Outcome::Batched => "batched",
+            Outcome::Packet => "packet",
             Outcome::Event(EventKind::New) => "event-new",
             Outcome::Event(EventKind::Update) => "event-update",
             Outcome::Event(EventKind::Destroy) => "event-destroy",
@@ -167,7 +171,9 @@ impl Exchange {
             }
             Outcome::Error(e) => Answer::Error(e.saturating_neg()),
             Outcome::NoAnswer | Outcome::Batch | Outcome::Batched => Answer::Silent,
-            Outcome::Open | Outcome::Unsolicited | Outcome::Event(_) => return None,
+            Outcome::Open | Outcome::Unsolicited | Outcome::Event(_) | Outcome::Packet => {
+                return None
+            }
         })
     }
 
@@ -192,6 +198,9 @@ pub struct Tracker {
     in_batch: Option<u64>,
     /// Whether open batch members wait for their possible errors.
     batch_waiting: bool,
+    /// The record of the last packet for a listener (an NFLOG batch ends with an
+    /// NLMSG_DONE in the same record).
+    packets_in: Option<u64>,
     scratch: Record,
 }
 
@@ -244,10 +253,13 @@ impl Tracker {
         }
         if msg.direction() == Direction::ToKernel {
             self.request(frame, msg, matched);
-        } else if let Kind::Event(k) = msg.kind() {
+        } else if let Some(outcome) = standalone(msg, self.packets_in == Some(frame.number)) {
+            if msg.kind() == Kind::Packet {
+                self.packets_in = Some(frame.number);
+            }
             let mut ex = self.new_exchange(frame, msg);
             ex.matched = matched;
-            ex.outcome = Outcome::Event(k);
+            ex.outcome = outcome;
             ex.portid = Some(msg.header().portid);
             ex.answer_name = Some(msg.name().to_string());
             self.closed.insert(ex.id, ex);
@@ -468,6 +480,18 @@ impl Tracker {
             msg.message(),
             Some((&self.scratch, range)),
         ))
+    }
+}
+
+/// The outcome of a message that is its own exchange: an event, a packet for a
+/// listener, or the NLMSG_DONE after packets in their record (`after_packets`:
+/// `__nfulnl_flush` closes a batch of NFLOG messages with one, seq 0, flags 0).
+fn standalone(msg: &Msg<'_>, after_packets: bool) -> Option<Outcome> {
+    match msg.kind() {
+        Kind::Event(k) => Some(Outcome::Event(k)),
+        Kind::Packet => Some(Outcome::Packet),
+        Kind::Done if after_packets && msg.header().seq == 0 => Some(Outcome::Packet),
+        _ => None,
     }
 }
 

@@ -148,6 +148,15 @@ codes! {
     /// A string that is not UTF-8 (the kernel does not care; the bytes are kept
     /// and shown escaped).
     StringNotUtf8 = "string_not_utf8", Info;
+    /// A sub-message (a nest whose set a sibling selects: cttimeout data by
+    /// l4proto, nftables object data by type) without its selector, or with a
+    /// selector value no set is known for: walked without a schema.
+    SubMessageUnselected = "sub_message_unselected", Warning;
+    /// A zero-length attribute the kernel wrote as alignment padding of the 64-bit
+    /// attribute after it, numbered by that value's own set (CTA_TIMESTAMP_PAD = 3
+    /// before the top-level CTA_TIMESTAMP_EVENT, where 3 is CTA_STATUS), on
+    /// architectures without efficient unaligned access.
+    KernelAlignmentPad = "kernel_alignment_pad", Info;
     /// A labels value whose length is not a multiple of 4.
     LabelsLenNotMultipleOf4 = "labels_len_not_multiple_of_4", Error;
     /// labels-mask length differs from labels length.

@@ -127,6 +127,9 @@ pub enum Kind {
     DumpReply,
     /// A multicast event.
     Event(EventKind),
+    /// A packet the kernel hands to a listening socket (NFQUEUE, NFLOG): it answers
+    /// no request and expects none (a verdict is a request of its own).
+    Packet,
     /// NLMSG_ERROR with error 0.
     Ack,
     /// NLMSG_ERROR with a negative errno.
@@ -164,6 +167,7 @@ impl Kind {
             Kind::BatchBegin => "batch-begin",
             Kind::BatchEnd => "batch-end",
             Kind::Other => "other",
+            Kind::Packet => "packet",
         }
     }
 }
@@ -326,6 +330,24 @@ impl Record {
                 .get(i)
                 .is_some_and(|n| n.num() == num && n.def.is_some())
         })
+    }
+
+    /// The set the children of nest node `idx` were decoded with: its entry's set,
+    /// or for a sub-message the set its selector chose (the set of its first
+    /// child; `None` without children).
+    pub fn inner_set(&self, idx: usize) -> Option<&'static AttrSet> {
+        let node = self.nodes.get(idx)?;
+        match node.def?.ty {
+            crate::schema::Type::Nest(set) => Some(set),
+            crate::schema::Type::Sub(_) => {
+                let child = self
+                    .nodes
+                    .get(idx + 1)
+                    .filter(|_| node.end as usize > idx + 1)?;
+                child.def.map(|_| child.set)
+            }
+            _ => None,
+        }
     }
 
     /// Follows a path of attribute numbers from `range`.

@@ -29,7 +29,7 @@ use crate::summary::Summary;
 use crate::verdict::Verdict;
 use crate::view::escape::{escape, push_escaped, Escaped};
 pub use crate::view::LabelMap;
-use crate::view::{errno_of, label_bits, Attr, Msg};
+use crate::view::{errno_of, label_bits, Attr, Msg, Scope};
 use crate::wire::Endian;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
@@ -386,7 +386,16 @@ impl ConntrackRenderer {
         let reply = matches!(msg.kind(), Kind::Reply | Kind::DumpReply);
         let family = nf.nfgen.family;
         Some(match nf.set?.name {
-            "conntrack" if event || reply => self.write_conntrack(l, frame, msg, family, event),
+            "conntrack" if event || reply => {
+                self.write_conntrack(l, frame, msg, Scope::Msg(*msg), family, event)
+            }
+            // A queued or logged packet's entry (NFQA_CT, NFULA_CT), as -L prints it.
+            "nfqueue" | "nflog" if msg.kind() == Kind::Packet => {
+                let ct = msg
+                    .at(&paths::QUEUE_CT)
+                    .or_else(|| msg.at(&paths::LOG_CT))?;
+                self.write_conntrack(l, frame, msg, Scope::Nest(ct), family, false)
+            }
             "expect" if event || reply => self.write_expect(l, frame, msg, family, event),
             "conntrack-stats" if reply => stats(l, msg, nf.nfgen.res_id, &STATS_NAMES),
             "expect-stats" if reply => stats(l, msg, nf.nfgen.res_id, &EXP_STATS_NAMES),
@@ -417,6 +426,7 @@ impl ConntrackRenderer {
         l: &mut String,
         frame: &FrameMeta,
         msg: &Msg<'_>,
+        e: Scope<'_>,
         family: u8,
         event: bool,
     ) -> fmt::Result {
@@ -428,11 +438,11 @@ impl ConntrackRenderer {
                 write!(l, "{p:>9} ")?;
             }
         }
-        let orig = Tuple::of(msg.at(&paths::TUPLE_ORIG), family);
-        let repl = Tuple::of(msg.at(&paths::TUPLE_REPLY), family);
-        self.write_head(l, msg, &orig)?;
-        write_directions(l, msg, &orig, &repl)?;
-        self.write_tail(l, frame, msg)?;
+        let orig = Tuple::of(e.at(&paths::TUPLE_ORIG), family);
+        let repl = Tuple::of(e.at(&paths::TUPLE_REPLY), family);
+        self.write_head(l, e, &orig)?;
+        write_directions(l, e, &orig, &repl)?;
+        self.write_tail(l, frame, msg, e)?;
         // "Delete the last blank space".
         l.pop();
         if event && msg.header().portid != 0 {
@@ -442,12 +452,12 @@ impl ConntrackRenderer {
     }
 
     /// `[ipv4     2 ]tcp      6 TIMEOUT STATE `.
-    fn write_head(&self, l: &mut String, msg: &Msg<'_>, orig: &Tuple) -> fmt::Result {
+    fn write_head(&self, l: &mut String, e: Scope<'_>, orig: &Tuple) -> fmt::Result {
         if self.opts.extended {
             write!(l, "{:<8} {} ", l3_name(orig.l3), orig.l3)?;
         }
         write!(l, "{:<8} {} ", proto_name(orig.proto), orig.proto)?;
-        if let Some(t) = uint(msg, &paths::TIMEOUT) {
+        if let Some(t) = uint(e, &paths::TIMEOUT) {
             write!(l, "{t} ")?;
         }
         for (path, names) in [
@@ -455,7 +465,7 @@ impl ConntrackRenderer {
             (&paths::SCTP_STATE, &SCTP_STATES),
             (&paths::DCCP_STATE, &DCCP_STATES),
         ] {
-            if let Some(s) = uint(msg, path) {
+            if let Some(s) = uint(e, path) {
                 let name = names.get(s as usize).or(names.first()).copied();
                 write!(l, "{} ", name.unwrap_or("NONE"))?;
             }
@@ -465,38 +475,44 @@ impl ConntrackRenderer {
 
     /// Everything after the reply direction: mark, security context, zone, times,
     /// helper, use, id, labels.
-    fn write_tail(&self, l: &mut String, frame: &FrameMeta, msg: &Msg<'_>) -> fmt::Result {
-        if let Some(m) = uint(msg, &paths::MARK) {
+    fn write_tail(
+        &self,
+        l: &mut String,
+        frame: &FrameMeta,
+        msg: &Msg<'_>,
+        e: Scope<'_>,
+    ) -> fmt::Result {
+        if let Some(m) = uint(e, &paths::MARK) {
             write!(l, "mark={m} ")?;
         }
         // CTA_SECMARK: a big-endian u32 from kernels before 2.6.37.
-        if let Some(m) = uint(msg, &paths::SECMARK) {
+        if let Some(m) = uint(e, &paths::SECMARK) {
             write!(l, "secmark={m} ")?;
         }
-        if let Some(s) = text(msg.at(&paths::SECCTX_NAME)) {
+        if let Some(s) = text(e.at(&paths::SECCTX_NAME)) {
             write!(l, "secctx={s} ")?;
         }
-        if let Some(z) = uint(msg, &paths::ZONE) {
+        if let Some(z) = uint(e, &paths::ZONE) {
             write!(l, "zone={z} ")?;
         }
         let (start, stop) = (
-            uint(msg, &paths::TIMESTAMP_START),
-            uint(msg, &paths::TIMESTAMP_STOP),
+            uint(e, &paths::TIMESTAMP_START),
+            uint(e, &paths::TIMESTAMP_STOP),
         );
         self.write_times(l, frame, start, stop)?;
-        if let Some(h) = text(msg.at(&paths::HELP_NAME)) {
+        if let Some(h) = text(e.at(&paths::HELP_NAME)) {
             write!(l, "helper={h} ")?;
         }
-        if let Some(u) = uint(msg, &paths::USE) {
+        if let Some(u) = uint(e, &paths::USE) {
             write!(l, "use={u} ")?;
         }
         if self.opts.id {
-            if let Some(id) = uint(msg, &paths::ID) {
+            if let Some(id) = uint(e, &paths::ID) {
                 write!(l, "id={id} ")?;
             }
         }
         if self.opts.labels {
-            if let Some(a) = msg.at(&paths::LABELS) {
+            if let Some(a) = e.at(&paths::LABELS) {
                 self.write_labels(l, a.bytes(), msg.order());
             }
         }
@@ -562,6 +578,7 @@ impl ConntrackRenderer {
         family: u8,
         event: bool,
     ) -> fmt::Result {
+        let e = Scope::Msg(*msg);
         if self.opts.timestamp {
             Self::timestamp_prefix(l, frame, false)?;
         }
@@ -570,18 +587,18 @@ impl ConntrackRenderer {
                 write!(l, "{p:>9} ")?;
             }
         }
-        let tuple = Tuple::of(msg.at(&paths::EXP_TUPLE), family);
-        let mask = Tuple::of(msg.at(&paths::EXP_MASK), family);
-        let master = Tuple::of(msg.at(&paths::EXP_MASTER), family);
-        let timeout = uint(msg, &paths::EXP_TIMEOUT).unwrap_or(0);
+        let tuple = Tuple::of(e.at(&paths::EXP_TUPLE), family);
+        let mask = Tuple::of(e.at(&paths::EXP_MASK), family);
+        let master = Tuple::of(e.at(&paths::EXP_MASTER), family);
+        let timeout = uint(e, &paths::EXP_TIMEOUT).unwrap_or(0);
         write!(l, "{timeout} proto={} ", tuple.proto)?;
         write_tuple(l, &tuple, "src", "dst")?;
         write_tuple(l, &mask, "mask-src", "mask-dst")?;
         write_tuple(l, &master, "master-src", "master-dst")?;
-        if let Some(z) = uint(msg, &paths::EXP_ZONE) {
+        if let Some(z) = uint(e, &paths::EXP_ZONE) {
             write!(l, "zone={z} ")?;
         }
-        let flags = uint(msg, &paths::EXP_FLAGS).unwrap_or(0);
+        let flags = uint(e, &paths::EXP_FLAGS).unwrap_or(0);
         let mut delim = "";
         for (bit, name) in [(1u64, "PERMANENT"), (2, "INACTIVE"), (4, "USERSPACE")] {
             if flags & bit != 0 {
@@ -592,10 +609,10 @@ impl ConntrackRenderer {
         if flags != 0 {
             l.push(' ');
         }
-        if let Some(c) = uint(msg, &paths::EXP_CLASS) {
+        if let Some(c) = uint(e, &paths::EXP_CLASS) {
             write!(l, "class={c} ")?;
         }
-        if let Some(h) = text(msg.at(&paths::EXP_HELP_NAME)) {
+        if let Some(h) = text(e.at(&paths::EXP_HELP_NAME)) {
             write!(l, "helper={h}")?;
         }
         if l.ends_with(' ') {
@@ -691,19 +708,19 @@ fn comment(l: &mut String, frame: &FrameMeta, msg: &Msg<'_>) -> fmt::Result {
 }
 
 /// The integer at `p`.
-fn uint(msg: &Msg<'_>, p: &AttrPath) -> Option<u64> {
-    msg.at(p).and_then(|a| a.uint())
+fn uint(e: Scope<'_>, p: &AttrPath) -> Option<u64> {
+    e.at(p).and_then(|a| a.uint())
 }
 
 /// Both directions: tuple, zone and counters of the original, `[UNREPLIED]`, the
 /// reply's, then `[ASSURED]` (or the offload marks).
-fn write_directions(l: &mut String, msg: &Msg<'_>, orig: &Tuple, repl: &Tuple) -> fmt::Result {
-    let status = uint(msg, &paths::STATUS);
+fn write_directions(l: &mut String, e: Scope<'_>, orig: &Tuple, repl: &Tuple) -> fmt::Result {
+    let status = uint(e, &paths::STATUS);
     write_tuple(l, orig, "src", "dst")?;
     if let Some(z) = orig.zone {
         write!(l, "zone-orig={z} ")?;
     }
-    counters(l, msg.at(&paths::COUNTERS_ORIG))?;
+    counters(l, e.at(&paths::COUNTERS_ORIG))?;
     if status.is_some_and(|s| s & IPS_SEEN_REPLY == 0) {
         l.push_str("[UNREPLIED] ");
     }
@@ -711,7 +728,7 @@ fn write_directions(l: &mut String, msg: &Msg<'_>, orig: &Tuple, repl: &Tuple) -
     if let Some(z) = repl.zone {
         write!(l, "zone-reply={z} ")?;
     }
-    counters(l, msg.at(&paths::COUNTERS_REPLY))?;
+    counters(l, e.at(&paths::COUNTERS_REPLY))?;
     if let Some(s) = status {
         if s & IPS_HW_OFFLOAD != 0 {
             l.push_str("[HW_OFFLOAD] ");

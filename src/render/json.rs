@@ -14,7 +14,9 @@ use crate::schema::enums::{self, TCP_FLAGS};
 use crate::schema::messages;
 use crate::summary::Summary;
 use crate::verdict::Verdict;
-use crate::view::{errno_of, flag_iter, label_bits, netlink_family_name, Attr, Msg, Repr};
+use crate::view::{
+    errno_of, field_value, flag_iter, label_bits, netlink_family_name, Attr, Msg, Repr,
+};
 use crate::wire::NlMsgHdr;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
@@ -554,6 +556,13 @@ impl Serialize for ReprJson<'_> {
                 }
             }
             Repr::Text(t) => TextJson(t).serialize(s),
+            Repr::Struct(st, bytes, order) => {
+                let mut m = s.serialize_map(None)?;
+                for f in st.fields.iter().filter(|f| !f.pad) {
+                    m.serialize_entry(f.name, &ReprJson(field_value(f, bytes, *order)))?;
+                }
+                m.end()
+            }
             Repr::Hex(b) => Hex(b).serialize(s),
             Repr::Nest => s.serialize_unit(),
         }

@@ -473,6 +473,18 @@ fn key_fields(msg: &Msg<'_>, out: &mut String) {
         "conntrack-stats" | "expect-stats" => {
             let _ = write!(out, "cpu={}", nf.nfgen.res_id);
         }
+        "nfqueue" | "nflog" => {
+            if let Some(f) = fam {
+                out.push_str(f);
+            }
+            named_fields(msg, &["packet-hdr", "verdict-hdr", "prefix", "mark"], out);
+            let ct = msg.at(&paths::QUEUE_CT).or_else(|| msg.at(&paths::LOG_CT));
+            if let Some(t) = ct.and_then(|ct| ct.at(&paths::TUPLE_ORIG)) {
+                tuple_fields(&t, out);
+            }
+            named_fields(msg, &["ct-info"], out);
+        }
+
         "stats-global" => {
             let e = msg.at(&paths::ENTRIES).and_then(|a| a.uint());
             let m = msg.at(&paths::MAX_ENTRIES).and_then(|a| a.uint());
@@ -484,7 +496,19 @@ fn key_fields(msg: &Msg<'_>, out: &mut String) {
                 let _ = write!(out, "{sep}max-entries={m}");
             }
         }
-        _ => {}
+        set => {
+            let names: &[&str] = match set {
+                "cttimeout" => &["name", "l3proto", "l4proto"],
+                "cthelper" => &["name", "queue-num", "status"],
+                "nfqueue-config" => &["cmd", "params", "queue-maxlen", "flags"],
+                "nflog-config" => &["cmd", "mode", "qthresh", "flags"],
+                "obj-attrs" => &["table", "name", "type"],
+                "table-attrs" => &["name"],
+                "gen-attrs" => &["id"],
+                _ => &[],
+            };
+            named_fields(msg, names, out);
+        }
     }
 }
 
@@ -535,6 +559,34 @@ fn conntrack_fields(msg: &Msg<'_>, out: &mut String) {
             out.push('=');
             push_u64(out, v);
         }
+    }
+}
+
+/// ` name=value` of each top-level attribute `names` present (a structure's own
+/// members as ` member=value`; text quoted and escaped), separated by spaces.
+fn named_fields(msg: &Msg<'_>, names: &[&str], out: &mut String) {
+    for a in msg.attrs() {
+        let Some(n) = a.kernel_name().filter(|n| names.contains(n)) else {
+            continue;
+        };
+        if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+        match a.value() {
+            Repr::Struct(..) => {}
+            Repr::Text(t) => {
+                out.push_str(n);
+                out.push_str("=\"");
+                let _ = escape_quoted(t).write_to(out);
+                out.push('"');
+                continue;
+            }
+            _ => {
+                out.push_str(n);
+                out.push('=');
+            }
+        }
+        write_repr(out, &a.value());
     }
 }
 

@@ -100,6 +100,14 @@ pub static TUPLE_PROTO: AttrSet = AttrSet {
     ],
 };
 
+/// CTA_TIMESTAMP_PAD where ctnetlink writes it in front of CTA_TIMESTAMP_EVENT at
+/// the top level (see `schema::FOREIGN_PADS`): not a member of the set.
+pub static TIMESTAMP_EVENT_PAD: A = A::new(3, "timestamp-pad", "CTA_TIMESTAMP_PAD", T::Pad)
+    .spec_note(
+        "the kernel pads the top-level timestamp-event with CTA_TIMESTAMP_PAD, which \
+         is 3 in the tstamp set and CTA_STATUS at the top level",
+    );
+
 /// `CTA_PROTOINFO_*`: per-protocol state.
 pub static PROTOINFO: AttrSet = AttrSet {
     name: "protoinfo",

@@ -9,7 +9,7 @@
 //! quirks are rows too ([`Quirk`]). The decoder reads this table and nothing else to
 //! classify nfnetlink messages.
 
-use super::{ct, kernel, AttrSet};
+use super::{ct, helper, kernel, nft, queue, timeout, AttrSet};
 use crate::finding::Code;
 
 /// The operation a message type stands for: it decides what the high flag bits mean.
@@ -38,6 +38,9 @@ pub enum Events {
     NewOrUpdate,
     /// A destroy event.
     Destroy,
+    /// A packet handed to a listening socket (NFQUEUE, NFLOG): neither an event
+    /// nor an answer.
+    Packet,
 }
 
 /// One message of a subsystem.
@@ -66,6 +69,23 @@ pub struct MsgDef {
 }
 
 impl MsgDef {
+    /// The row with the sets of its requests and of the kernel's messages.
+    const fn sets(self, request: &'static AttrSet, reply: &'static AttrSet) -> MsgDef {
+        MsgDef {
+            request: Some(request),
+            reply: Some(reply),
+            ..self
+        }
+    }
+
+    /// The row, whose copies from the kernel are packets for a listener.
+    const fn packets(self) -> MsgDef {
+        MsgDef {
+            events: Events::Packet,
+            ..self
+        }
+    }
+
     /// The row, answered with a single NLM_F_MULTI message.
     const fn one_multipart_reply(self) -> MsgDef {
         MsgDef {
@@ -322,10 +342,12 @@ pub static QUEUE: Subsystem = Subsystem {
     name: "queue",
     cname: "NFNL_SUBSYS_QUEUE",
     messages: &[
-        m(0, "packet", "NFQNL_MSG_PACKET", O),
-        m(1, "verdict", "NFQNL_MSG_VERDICT", O),
-        m(2, "config", "NFQNL_MSG_CONFIG", O),
-        m(3, "verdict-batch", "NFQNL_MSG_VERDICT_BATCH", O),
+        m(0, "packet", "NFQNL_MSG_PACKET", O)
+            .sets(&queue::QUEUE, &queue::QUEUE)
+            .packets(),
+        m(1, "verdict", "NFQNL_MSG_VERDICT", O).sets(&queue::QUEUE, &queue::QUEUE),
+        m(2, "config", "NFQNL_MSG_CONFIG", O).sets(&queue::QUEUE_CONFIG, &queue::QUEUE_CONFIG),
+        m(3, "verdict-batch", "NFQNL_MSG_VERDICT_BATCH", O).sets(&queue::QUEUE, &queue::QUEUE),
     ],
     batches: false,
     tuples_follow_family: false,
@@ -337,8 +359,10 @@ pub static ULOG: Subsystem = Subsystem {
     name: "ulog",
     cname: "NFNL_SUBSYS_ULOG",
     messages: &[
-        m(0, "packet", "NFULNL_MSG_PACKET", O),
-        m(1, "config", "NFULNL_MSG_CONFIG", O),
+        m(0, "packet", "NFULNL_MSG_PACKET", O)
+            .sets(&queue::LOG, &queue::LOG)
+            .packets(),
+        m(1, "config", "NFULNL_MSG_CONFIG", O).sets(&queue::LOG_CONFIG, &queue::LOG_CONFIG),
     ],
     batches: false,
     tuples_follow_family: false,
@@ -405,11 +429,16 @@ pub static CTNETLINK_TIMEOUT: Subsystem = Subsystem {
     name: "ctnetlink-timeout",
     cname: "NFNL_SUBSYS_CTNETLINK_TIMEOUT",
     messages: &[
-        m(0, "new", "IPCTNL_MSG_TIMEOUT_NEW", N),
-        m(1, "get", "IPCTNL_MSG_TIMEOUT_GET", G),
-        m(2, "delete", "IPCTNL_MSG_TIMEOUT_DELETE", D),
-        m(3, "default-set", "IPCTNL_MSG_TIMEOUT_DEFAULT_SET", N),
-        m(4, "default-get", "IPCTNL_MSG_TIMEOUT_DEFAULT_GET", G),
+        m(0, "new", "IPCTNL_MSG_TIMEOUT_NEW", N).sets(&timeout::TIMEOUT, &timeout::TIMEOUT),
+        m(1, "get", "IPCTNL_MSG_TIMEOUT_GET", G).sets(&timeout::TIMEOUT, &timeout::TIMEOUT),
+        m(2, "delete", "IPCTNL_MSG_TIMEOUT_DELETE", D).sets(&timeout::TIMEOUT, &timeout::TIMEOUT),
+        m(3, "default-set", "IPCTNL_MSG_TIMEOUT_DEFAULT_SET", N)
+            .sets(&timeout::TIMEOUT, &timeout::TIMEOUT),
+        // cttimeout_default_get answers with one NLM_F_MULTI message of type
+        // IPCTNL_MSG_TIMEOUT_DEFAULT_SET (its `event` argument), no NLMSG_DONE.
+        m(4, "default-get", "IPCTNL_MSG_TIMEOUT_DEFAULT_GET", G)
+            .sets(&timeout::TIMEOUT, &timeout::TIMEOUT)
+            .one_multipart_reply(),
     ],
     batches: false,
     tuples_follow_family: false,
@@ -421,9 +450,9 @@ pub static CTHELPER: Subsystem = Subsystem {
     name: "cthelper",
     cname: "NFNL_SUBSYS_CTHELPER",
     messages: &[
-        m(0, "new", "NFNL_MSG_CTHELPER_NEW", N),
-        m(1, "get", "NFNL_MSG_CTHELPER_GET", G),
-        m(2, "del", "NFNL_MSG_CTHELPER_DEL", D),
+        m(0, "new", "NFNL_MSG_CTHELPER_NEW", N).sets(&helper::HELPER, &helper::HELPER),
+        m(1, "get", "NFNL_MSG_CTHELPER_GET", G).sets(&helper::HELPER, &helper::HELPER),
+        m(2, "del", "NFNL_MSG_CTHELPER_DEL", D).sets(&helper::HELPER, &helper::HELPER),
     ],
     batches: false,
     tuples_follow_family: false,
@@ -435,9 +464,9 @@ pub static NFTABLES: Subsystem = Subsystem {
     name: "nftables",
     cname: "NFNL_SUBSYS_NFTABLES",
     messages: &[
-        m(0, "newtable", "NFT_MSG_NEWTABLE", N),
-        m(1, "gettable", "NFT_MSG_GETTABLE", G),
-        m(2, "deltable", "NFT_MSG_DELTABLE", D),
+        m(0, "newtable", "NFT_MSG_NEWTABLE", N).sets(&nft::TABLE, &nft::TABLE),
+        m(1, "gettable", "NFT_MSG_GETTABLE", G).sets(&nft::TABLE, &nft::TABLE),
+        m(2, "deltable", "NFT_MSG_DELTABLE", D).sets(&nft::TABLE, &nft::TABLE),
         m(3, "newchain", "NFT_MSG_NEWCHAIN", N),
         m(4, "getchain", "NFT_MSG_GETCHAIN", G),
         m(5, "delchain", "NFT_MSG_DELCHAIN", D),
@@ -450,23 +479,23 @@ pub static NFTABLES: Subsystem = Subsystem {
         m(12, "newsetelem", "NFT_MSG_NEWSETELEM", N),
         m(13, "getsetelem", "NFT_MSG_GETSETELEM", G),
         m(14, "delsetelem", "NFT_MSG_DELSETELEM", D),
-        m(15, "newgen", "NFT_MSG_NEWGEN", N),
-        m(16, "getgen", "NFT_MSG_GETGEN", G),
+        m(15, "newgen", "NFT_MSG_NEWGEN", N).sets(&nft::GEN, &nft::GEN),
+        m(16, "getgen", "NFT_MSG_GETGEN", G).sets(&nft::GEN, &nft::GEN),
         m(17, "trace", "NFT_MSG_TRACE", O),
-        m(18, "newobj", "NFT_MSG_NEWOBJ", N),
-        m(19, "getobj", "NFT_MSG_GETOBJ", G),
-        m(20, "delobj", "NFT_MSG_DELOBJ", D),
-        m(21, "getobj-reset", "NFT_MSG_GETOBJ_RESET", G),
+        m(18, "newobj", "NFT_MSG_NEWOBJ", N).sets(&nft::OBJ, &nft::OBJ),
+        m(19, "getobj", "NFT_MSG_GETOBJ", G).sets(&nft::OBJ, &nft::OBJ),
+        m(20, "delobj", "NFT_MSG_DELOBJ", D).sets(&nft::OBJ, &nft::OBJ),
+        m(21, "getobj-reset", "NFT_MSG_GETOBJ_RESET", G).sets(&nft::OBJ, &nft::OBJ),
         m(22, "newflowtable", "NFT_MSG_NEWFLOWTABLE", N),
         m(23, "getflowtable", "NFT_MSG_GETFLOWTABLE", G),
         m(24, "delflowtable", "NFT_MSG_DELFLOWTABLE", D),
         m(25, "getrule-reset", "NFT_MSG_GETRULE_RESET", G),
-        m(26, "destroytable", "NFT_MSG_DESTROYTABLE", D),
+        m(26, "destroytable", "NFT_MSG_DESTROYTABLE", D).sets(&nft::TABLE, &nft::TABLE),
         m(27, "destroychain", "NFT_MSG_DESTROYCHAIN", D),
         m(28, "destroyrule", "NFT_MSG_DESTROYRULE", D),
         m(29, "destroyset", "NFT_MSG_DESTROYSET", D),
         m(30, "destroysetelem", "NFT_MSG_DESTROYSETELEM", D),
-        m(31, "destroyobj", "NFT_MSG_DESTROYOBJ", D),
+        m(31, "destroyobj", "NFT_MSG_DESTROYOBJ", D).sets(&nft::OBJ, &nft::OBJ),
         m(32, "destroyflowtable", "NFT_MSG_DESTROYFLOWTABLE", D),
         m(33, "getsetelem-reset", "NFT_MSG_GETSETELEM_RESET", G),
     ],

@@ -12,10 +12,14 @@
 
 pub mod ct;
 pub mod enums;
+pub mod helper;
 pub mod kernel;
 pub mod messages;
 pub mod netlink;
+pub mod nft;
 pub mod paths;
+pub mod queue;
+pub mod timeout;
 
 /// Wire type of an attribute value.
 #[derive(Debug, Clone, Copy)]
@@ -36,8 +40,98 @@ pub enum Type {
     NulString,
     /// A nest of attributes of the given set.
     Nest(&'static AttrSet),
+    /// A nest whose set is chosen by the value of a sibling attribute (YNL's
+    /// sub-message: cttimeout's data by l4proto, nftables' object data by type).
+    Sub(&'static SubMessage),
+    /// A fixed C structure (`struct nfqnl_msg_packet_hdr`, ...), its fields named.
+    Struct(&'static StructDef),
     /// Alignment padding attribute (its value is ignored).
     Pad,
+}
+
+/// A nest whose attribute set depends on a sibling's value.
+#[derive(Debug)]
+pub struct SubMessage {
+    /// Name (the YNL sub-message name where there is one).
+    pub name: &'static str,
+    /// Kernel name of the sibling attribute (in the same nest) whose value selects.
+    pub selector: &'static str,
+    /// Value of the selector -> set.
+    pub cases: &'static [(u64, &'static AttrSet)],
+    /// The set for values without a case (the kernel's generic handling), if any.
+    pub default: Option<&'static AttrSet>,
+}
+
+impl SubMessage {
+    /// The set for selector value `v`.
+    pub fn set_for(&self, v: u64) -> Option<&'static AttrSet> {
+        let cases: &'static [(u64, &'static AttrSet)] = self.cases;
+        cases
+            .iter()
+            .find(|(k, _)| *k == v)
+            .map(|(_, s)| *s)
+            .or(self.default)
+    }
+}
+
+/// A C structure carried as one attribute's value.
+#[derive(Debug)]
+pub struct StructDef {
+    /// The C name without `struct` (`nfqnl_msg_packet_hdr`).
+    pub name: &'static str,
+    /// sizeof: the kernel's minimum value length (`.len = sizeof(...)`).
+    pub size: usize,
+    /// Its members in order (padding members included, marked).
+    pub fields: &'static [Field],
+}
+
+/// One member of a [`StructDef`].
+#[derive(Debug)]
+pub struct Field {
+    /// Name, as the C member with `_` as `-`.
+    pub name: &'static str,
+    /// Byte offset in the structure.
+    pub offset: usize,
+    /// Size in bytes (1, 2, 4, 8: an integer; otherwise bytes shown as hex).
+    pub size: usize,
+    /// Byte order of an integer member.
+    pub order: Order,
+    /// How it is shown.
+    pub display: Display,
+    /// A padding member (not shown).
+    pub pad: bool,
+}
+
+impl Field {
+    /// A big-endian integer member shown in decimal.
+    pub const fn new(name: &'static str, offset: usize, size: usize) -> Field {
+        Field {
+            name,
+            offset,
+            size,
+            order: Order::Big,
+            display: Display::Dec,
+            pad: false,
+        }
+    }
+
+    /// Sets the display.
+    pub const fn display(mut self, display: Display) -> Field {
+        self.display = display;
+        self
+    }
+
+    /// Sets host byte order.
+    pub const fn host_order(mut self) -> Field {
+        self.order = Order::Host;
+        self
+    }
+
+    /// Marks a padding member.
+    pub const fn pad(mut self) -> Field {
+        self.pad = true;
+        self
+    }
 }
 
 impl Type {
@@ -52,9 +146,9 @@ impl Type {
         }
     }
 
-    /// Whether values are nests.
+    /// Whether values are nests (a sub-message is one).
     pub fn is_nest(self) -> bool {
-        matches!(self, Type::Nest(_))
+        matches!(self, Type::Nest(_) | Type::Sub(_))
     }
 
     /// Lower-case name of the type, as in the netlink specs.
@@ -68,6 +162,8 @@ impl Type {
             Type::String => "string",
             Type::NulString => "nul-string",
             Type::Nest(_) => "nest",
+            Type::Sub(_) => "sub-message",
+            Type::Struct(_) => "struct",
             Type::Pad => "pad",
         }
     }
@@ -308,10 +404,65 @@ pub static CT_SETS: &[&AttrSet] = &[
     &ct::EXPECT_STATS,
 ];
 
-/// Looks a conntrack-schema set up by name.
+/// Every set the decoder knows outside the netlink core: the conntrack schema,
+/// then cttimeout, cthelper, NFQUEUE / NFLOG and nftables (each has its fuzz target,
+/// seeds and snapshot tests).
+pub static SETS: &[&AttrSet] = &[
+    &ct::CONNTRACK,
+    &ct::TUPLE,
+    &ct::TUPLE_IP,
+    &ct::TUPLE_PROTO,
+    &ct::PROTOINFO,
+    &ct::PROTOINFO_TCP,
+    &ct::PROTOINFO_DCCP,
+    &ct::PROTOINFO_SCTP,
+    &ct::COUNTER,
+    &ct::HELP,
+    &ct::NAT,
+    &ct::NAT_PROTO,
+    &ct::SEQADJ,
+    &ct::SECCTX,
+    &ct::SYNPROXY,
+    &ct::TSTAMP,
+    &ct::FILTER,
+    &ct::CONNTRACK_STATS,
+    &ct::STATS_GLOBAL,
+    &ct::EXPECT,
+    &ct::EXPECT_NAT,
+    &ct::EXPECT_STATS,
+    &timeout::TIMEOUT,
+    &timeout::GENERIC,
+    &timeout::TCP,
+    &timeout::UDP,
+    &timeout::UDPLITE,
+    &timeout::ICMP,
+    &timeout::ICMPV6,
+    &timeout::DCCP,
+    &timeout::SCTP,
+    &timeout::GRE,
+    &helper::HELPER,
+    &helper::HELPER_TUPLE,
+    &helper::POLICY_SET,
+    &helper::POLICY,
+    &queue::QUEUE,
+    &queue::VLAN,
+    &queue::QUEUE_CONFIG,
+    &queue::LOG,
+    &queue::LOG_CONFIG,
+    &nft::TABLE,
+    &nft::GEN,
+    &nft::OBJ,
+    &nft::COUNTER,
+    &nft::QUOTA,
+    &nft::CT_HELPER,
+    &nft::CT_TIMEOUT,
+    &nft::CT_EXPECT,
+    &nft::BATCH,
+];
+
+/// Looks a set up by name (every set of [`SETS`], and the netlink core's).
 pub fn set_by_name(name: &str) -> Option<&'static AttrSet> {
-    CT_SETS
-        .iter()
+    SETS.iter()
         .copied()
         .chain([&netlink::EXTACK, &netlink::POLICY])
         .find(|s| s.name == name)
@@ -322,3 +473,43 @@ pub static UNKNOWN_SET: AttrSet = AttrSet {
     name: "unknown",
     attrs: &[],
 };
+
+/// A padding attribute the kernel writes into a set it does not belong to:
+/// `nla_put_64bit` adds a zero-length attribute numbered by the *value's* set's pad
+/// type in front of a 64-bit value when the value would be misaligned (only on
+/// architectures without efficient unaligned access). In that set the number means
+/// something else.
+#[derive(Debug)]
+pub struct ForeignPad {
+    /// The set the pad lands in.
+    pub set: &'static AttrSet,
+    /// Its number there.
+    pub num: u16,
+    /// The attribute it pads: the one that follows it.
+    pub before: u16,
+    /// How it is shown.
+    pub def: &'static AttrDef,
+    /// Where the kernel writes it.
+    pub cite: &'static str,
+}
+
+/// Every foreign pad of the schema.
+pub static FOREIGN_PADS: &[ForeignPad] = &[ForeignPad {
+    // ctnetlink_dump_timestamp_event: nla_put_be64(skb, CTA_TIMESTAMP_EVENT, ...,
+    // CTA_TIMESTAMP_PAD) at the top level, where 3 is CTA_STATUS.
+    set: &ct::CONNTRACK,
+    num: 3,
+    before: 27,
+    def: &ct::TIMESTAMP_EVENT_PAD,
+    cite: "ctnetlink_dump_timestamp_event",
+}];
+
+impl ForeignPad {
+    /// The foreign pad of `set` numbered `num` followed by attribute `next`.
+    pub fn find(set: &AttrSet, num: u16, next: Option<u16>) -> Option<&'static ForeignPad> {
+        let next = next?;
+        FOREIGN_PADS
+            .iter()
+            .find(|p| std::ptr::eq(p.set, set) && p.num == num && p.before == next)
+    }
+}

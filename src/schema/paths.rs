@@ -104,6 +104,12 @@ pub static EXP_CLASS: P = P::new(&ct::EXPECT, "class");
 /// CTA_EXPECT_HELP_NAME.
 pub static EXP_HELP_NAME: P = P::new(&ct::EXPECT, "help-name");
 
+// ---- packets for a listener ----
+/// NFQA_CT: a queued packet's conntrack entry.
+pub static QUEUE_CT: P = P::new(&super::queue::QUEUE, "ct");
+/// NFULA_CT: a logged packet's conntrack entry.
+pub static LOG_CT: P = P::new(&super::queue::LOG, "ct");
+
 // ---- statistics ----
 /// CTA_STATS_GLOBAL_ENTRIES.
 pub static ENTRIES: P = P::new(&ct::STATS_GLOBAL, "entries");
@@ -177,6 +183,8 @@ pub static ALL: &[&P] = &[
     &EXTACK_POLICY,
     &EXTACK_MISS_TYPE,
     &EXTACK_MISS_NEST,
+    &QUEUE_CT,
+    &LOG_CT,
 ];
 
 #[cfg(test)]

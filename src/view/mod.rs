@@ -32,7 +32,7 @@ use crate::finding::Finding;
 use crate::model::{Body, Direction, Kind, Message, NfInfo, Node, Record, Value};
 use crate::schema::enums::{self, Enum, Flags, TCP_FLAGS};
 use crate::schema::messages;
-use crate::schema::{netlink, AttrDef, AttrPath, AttrSet, Display};
+use crate::schema::{netlink, AttrDef, AttrPath, AttrSet, Display, Field, Order, StructDef, Type};
 use crate::verdict::Verdict;
 use crate::wire::{read_uint, Endian, NlMsgHdr};
 use std::fmt;
@@ -190,6 +190,26 @@ impl<'r> Msg<'r> {
         }
         let idx = self.rec.find_path(range, nums)?;
         Some(Attr::new(self.rec, self.data, idx))
+    }
+}
+
+/// Where attributes of one set are looked up: a message's top level, or a nest of
+/// that set inside another message (NFQUEUE's `ct`, which is a conntrack entry).
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'r> {
+    /// A message's own attributes.
+    Msg(Msg<'r>),
+    /// The children of a nest.
+    Nest(Attr<'r>),
+}
+
+impl<'r> Scope<'r> {
+    /// The attribute at `path` (whose root is the scope's set).
+    pub fn at(&self, path: &AttrPath) -> Option<Attr<'r>> {
+        match self {
+            Scope::Msg(m) => m.at(path),
+            Scope::Nest(a) => a.at(path),
+        }
     }
 }
 
@@ -420,7 +440,7 @@ impl<'r> Attr<'r> {
 
     /// The attribute at `path` below this nest (a path whose root is this nest's set).
     pub fn at(&self, path: &AttrPath) -> Option<Attr<'r>> {
-        let set = self.def()?.nested()?;
+        let set = self.inner_set()?;
         if !std::ptr::eq(set, path.root()) || path.nums().is_empty() {
             return None;
         }
@@ -432,7 +452,7 @@ impl<'r> Attr<'r> {
 
     /// The attribute at the dotted kernel names `path` below this nest.
     pub fn get(&self, path: &str) -> Option<Attr<'r>> {
-        let (nums, len) = crate::schema::resolve(self.def()?.nested()?, path)?;
+        let (nums, len) = crate::schema::resolve(self.inner_set()?, path)?;
         let idx = self
             .rec
             .find_path(self.rec.child_range(self.idx), nums.get(..len)?)?;
@@ -458,6 +478,12 @@ impl<'r> Attr<'r> {
             Repr::Text(t) => Some(t),
             _ => None,
         }
+    }
+
+    /// The set of its children: a nest's set, or the one a sub-message's selector
+    /// chose.
+    pub fn inner_set(&self) -> Option<&'static AttrSet> {
+        self.rec.inner_set(self.idx)
     }
 
     /// Whether it is a nest.
@@ -517,6 +543,8 @@ pub enum Repr<'d> {
     Time(u64),
     /// A labels bitmap (32-bit words in the given order).
     Labels(&'d [u8], Endian),
+    /// A C structure's members (host-order members read in the given order).
+    Struct(&'static StructDef, &'d [u8], Endian),
     /// Text (without its NUL).
     Text(&'d [u8]),
     /// Raw bytes.
@@ -604,8 +632,39 @@ impl Repr<'_> {
                     hex(l, b)
                 }
             }
+            Repr::Struct(st, bytes, order) => {
+                let mut first = true;
+                for f in st.fields.iter().filter(|f| !f.pad) {
+                    if !first {
+                        l.write_char(' ')?;
+                    }
+                    first = false;
+                    l.write_str(f.name)?;
+                    l.write_char('=')?;
+                    field_value(f, bytes, *order).write_to(l)?;
+                }
+                Ok(())
+            }
             Repr::Nest => Ok(()),
         }
+    }
+}
+
+/// The value of member `f` of a structure whose bytes are `bytes`.
+pub fn field_value<'d>(f: &Field, bytes: &'d [u8], order: Endian) -> Repr<'d> {
+    let raw = bytes.get(f.offset..f.offset + f.size).unwrap_or(&[]);
+    let order = match f.order {
+        Order::Big => Endian::Big,
+        Order::Host => order,
+    };
+    match read_uint(raw, f.size, order) {
+        Some(v) => match f.display {
+            Display::Hex => Repr::HexNum(v),
+            Display::Enum(e) => enum_repr(e, v),
+            Display::Flags(fl) => Repr::FlagList(fl, v),
+            _ => Repr::Num(v),
+        },
+        None => Repr::Hex(raw),
     }
 }
 
@@ -676,6 +735,10 @@ pub fn value_repr<'d>(node: &Node, data: &'d [u8], order: Endian) -> Repr<'d> {
             _ => Repr::Hex(bytes),
         },
         (Value::Bytes, Display::Labels) => Repr::Labels(bytes, order),
+        (Value::Bytes, _) if matches!(def.ty, Type::Struct(_)) => match def.ty {
+            Type::Struct(st) => Repr::Struct(st, bytes, order),
+            _ => Repr::Hex(bytes),
+        },
         (Value::Text, _) => {
             let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
             Repr::Text(bytes.get(..end).unwrap_or(&[]))
