@@ -8,7 +8,7 @@
 //! ```
 //!
 //! The target list is `nfct_decode::fuzzing::target_names()`: one `set_<name>` target
-//! per set of `schema::CT_SETS`, then the pipeline targets. Adding a set to `CT_SETS`
+//! per set of `schema::SETS`, then the pipeline targets. Adding a set to `SETS`
 //! and running `targets` and `seeds` is all a new set needs; tests/corpus_replay.rs
 //! fails until that is done.
 //!
@@ -28,7 +28,7 @@ use nfct_decode::decode::{node_path, Decoder};
 use nfct_decode::encode::MsgBuilder;
 use nfct_decode::fuzzing::{set_target_name, target_names, PIPELINE_TARGETS};
 use nfct_decode::model::{Body, Record, Value};
-use nfct_decode::schema::{AttrSet, Display, Type, CT_SETS};
+use nfct_decode::schema::{AttrSet, Display, Type, SETS};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
@@ -92,7 +92,7 @@ fn targets(root: &Path) -> Res<()> {
     }
     let mut cargo = String::from(CARGO_HEAD);
     for name in &names {
-        let call = match CT_SETS.iter().find(|s| &set_target_name(s) == name) {
+        let call = match SETS.iter().find(|s| &set_target_name(s) == name) {
             Some(s) => format!("nfct_decode::fuzzing::set({:?}, data)", s.name),
             None => format!("nfct_decode::fuzzing::{name}(data)"),
         };
@@ -172,7 +172,7 @@ fn dicts(dir: &Path) -> Res<()> {
         fs::write(dir.join(format!("{name}.dict")), s)?;
         Ok(())
     };
-    for set in CT_SETS {
+    for set in SETS {
         let mut toks = BTreeSet::new();
         set_tokens(set, &mut toks);
         write(&set_target_name(set), &toks)?;
@@ -273,7 +273,19 @@ fn full_payload(set: &'static AttrSet) -> Vec<u8> {
                     fill(b, inner, depth + 1);
                     b.end();
                 }
-                Type::Nest(_) | Type::Pad => {}
+                // Every integer is 1: the selector's case 1, when there is one.
+                Type::Sub(sm) if depth < 4 => {
+                    if let Some(inner) = sm.set_for(1) {
+                        b.open(a.num | 0x8000, inner);
+                        fill(b, inner, depth + 1);
+                        b.end();
+                    }
+                }
+                Type::Struct(st) => {
+                    let v: Vec<u8> = (1..=st.size as u8).collect();
+                    b.bytes(a.name, &v);
+                }
+                Type::Nest(_) | Type::Sub(_) | Type::Pad => {}
                 Type::U8 | Type::U16 | Type::U32 | Type::U64 => {
                     b.uint(a.name, 1);
                 }
@@ -324,11 +336,17 @@ fn clean_name(s: &str) -> String {
 
 /// Every seed file the generator makes: path under `corpus/<target>/` -> bytes.
 pub fn seed_files(root: &Path) -> Res<BTreeMap<PathBuf, Vec<u8>>> {
+    // corpus/captures and corpus/captures/more (cttimeout, cthelper, NFQUEUE,
+    // NFLOG and nftables are only there).
     let caps_dir = root.join("corpus").join("captures");
-    let mut caps: Vec<PathBuf> = fs::read_dir(&caps_dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
-        .collect();
+    let mut caps: Vec<PathBuf> = Vec::new();
+    for dir in [caps_dir.clone(), caps_dir.join("more")] {
+        caps.extend(
+            fs::read_dir(&dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng")),
+        );
+    }
     caps.sort();
     let mut cands: BTreeMap<String, Vec<Cand>> = BTreeMap::new();
     let dec = Decoder::default();
@@ -390,9 +408,7 @@ pub fn seed_files(root: &Path) -> Res<BTreeMap<PathBuf, Vec<u8>>> {
             });
             for (mi, m) in rec.messages.iter().enumerate() {
                 if let Body::Nf(nf) = &m.body {
-                    if let Some(set) = nf
-                        .set
-                        .filter(|s| CT_SETS.iter().any(|c| std::ptr::eq(*c, *s)))
+                    if let Some(set) = nf.set.filter(|s| SETS.iter().any(|c| std::ptr::eq(*c, *s)))
                     {
                         let bytes = nl.get(m.payload.clone()).unwrap_or(&[]).to_vec();
                         cands.entry(set_target_name(set)).or_default().push(Cand {
@@ -407,7 +423,7 @@ pub fn seed_files(root: &Path) -> Res<BTreeMap<PathBuf, Vec<u8>>> {
                 let Some(set) = n.def.and_then(|d| d.nested()) else {
                     continue;
                 };
-                if n.value != Value::Nest || !CT_SETS.iter().any(|c| std::ptr::eq(*c, set)) {
+                if n.value != Value::Nest || !SETS.iter().any(|c| std::ptr::eq(*c, set)) {
                     continue;
                 }
                 cands.entry(set_target_name(set)).or_default().push(Cand {
@@ -418,7 +434,7 @@ pub fn seed_files(root: &Path) -> Res<BTreeMap<PathBuf, Vec<u8>>> {
             }
         }
     }
-    for set in CT_SETS {
+    for set in SETS {
         cands.entry(set_target_name(set)).or_default().push(Cand {
             name: format!("synthetic-every-attribute-of-{}.bin", set.name),
             bytes: full_payload(set),

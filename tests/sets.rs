@@ -30,7 +30,7 @@ use nfct_decode::render::text::write_tree;
 use nfct_decode::render::Render;
 use nfct_decode::schema::enums::{self, FILTER_FLAGS};
 use nfct_decode::schema::netlink;
-use nfct_decode::schema::{ct, set_by_name, AttrDef, AttrSet, Display, Order, Type, CT_SETS};
+use nfct_decode::schema::{ct, set_by_name, AttrDef, AttrSet, Display, Order, Type, CT_SETS, SETS};
 use nfct_decode::view::{Attr, Msg};
 use nfct_decode::wire::{Endian, NLA_F_NESTED, NLA_F_NET_BYTEORDER};
 use nfct_decode::{Code, Decoder, Record, Severity};
@@ -163,6 +163,13 @@ const CAPTURES: &[&str] = &[
     "nlmon-any_sll2",
     // A SYNPROXY'd connection (its synproxy nest has values).
     "more/synproxy",
+    // cttimeout, cthelper, NFQUEUE, NFLOG and nftables (6.1 kernel, nlmon).
+    "more/cttimeout",
+    "more/cthelper",
+    "more/cthelper_conntrackd",
+    "more/nfqueue_ct",
+    "more/nflog_ct",
+    "more/nft_ctobj",
 ];
 
 /// One record of the captures, decoded (default options).
@@ -330,10 +337,7 @@ fn real_cases_with(set: &'static AttrSet, allow_info: bool) -> Vec<Case> {
             }
             for i in m.attrs.clone() {
                 let n = &rec.nodes[i];
-                if n.value == Value::Nest
-                    && n.def
-                        .and_then(|d| d.nested())
-                        .is_some_and(|x| std::ptr::eq(x, set))
+                if n.value == Value::Nest && rec.inner_set(i).is_some_and(|x| std::ptr::eq(x, set))
                 {
                     cands.push((
                         format!("value of {} at offset {}", node_path(rec, i), n.offset),
@@ -391,13 +395,44 @@ fn real_cases_with(set: &'static AttrSet, allow_info: bool) -> Vec<Case> {
 /// Sets no capture in corpus/captures carries: no entry of the recorded scenarios has
 /// a security context, and no expectation of them was NATed. Their valid payloads are
 /// built with the encoder instead (`built_valid`).
-const BUILT_ONLY: &[&str] = &["secctx", "expect-nat"];
+const BUILT_ONLY: &[&str] = &["secctx", "expect-nat", "vlan", "quota-attrs", "batch-attrs"];
 
-/// Hand-built valid payloads for the sets in `BUILT_ONLY` (and one for help-info,
-/// which the kernel sends only for helpers with private data).
+/// Hand-built valid payloads for the sets in `BUILT_ONLY`.
 fn built_valid(set: &'static AttrSet) -> Vec<Case> {
     let from = Direction::FromKernel;
     match set.name {
+        "vlan" => {
+            // A queued packet from a VLAN 7 interface (nfqnl_put_packet_info).
+            let mut b = attrs_of(set);
+            b.uint("proto", 0x8100).uint("tci", 7);
+            vec![Case::set(
+                "built (no capture has it): 802.1Q, vlan 7",
+                payload(b),
+                from,
+            )]
+        }
+        "quota-attrs" => {
+            // `nft add quota t q over 25 mbytes used 1000 bytes`.
+            let mut b = attrs_of(set);
+            b.uint("bytes", 25 << 20)
+                .uint("flags", 1)
+                .uint("consumed", 1000);
+            vec![Case::set(
+                "built (no capture has it): quota over 25 MiB",
+                payload(b),
+                from,
+            )]
+        }
+        "batch-attrs" => {
+            // nft since 1.0.8 sends the ruleset generation it read in batch-begin.
+            let mut b = attrs_of(set);
+            b.uint("genid", 42);
+            vec![Case::set(
+                "built (nft 1.0.6 sends no genid): genid 42",
+                payload(b),
+                from,
+            )]
+        }
         "secctx" => {
             // What the kernel sends for an SELinux-labelled entry.
             let mut b = attrs_of(set);
@@ -433,16 +468,6 @@ fn built_valid(set: &'static AttrSet) -> Vec<Case> {
                 from,
             )]
         }
-        "help" => {
-            let mut b = attrs_of(set);
-            b.string("help-name", "ftp");
-            b.bytes("help-info", &[0xde, 0xad, 0xbe, 0xef]);
-            vec![Case::set(
-                "built: help with help-info (no captured helper has private data)",
-                payload(b),
-                from,
-            )]
-        }
         _ => Vec::new(),
     }
 }
@@ -463,7 +488,8 @@ fn valid_value(d: &AttrDef) -> Vec<u8> {
             _ => vec![0xab],
         },
         Type::String | Type::NulString => b"amanda\0".to_vec(),
-        Type::Nest(_) | Type::Pad => Vec::new(),
+        Type::Struct(st) => vec![0; st.size],
+        Type::Nest(_) | Type::Sub(_) | Type::Pad => Vec::new(),
     }
 }
 
@@ -646,10 +672,28 @@ fn malformed_cases(set: &'static AttrSet) -> Vec<Bad> {
     }
     if let Some(d) = attrs.iter().find(|d| d.ty.is_nest()) {
         let mut b = attrs_of(set);
+        // A sub-message needs its selector (value 1 selects a set in every table
+        // of the schema: icmp, counter).
+        if let Type::Sub(sm) = d.ty {
+            b.uint(sm.selector, 1);
+        }
         b.attr_raw(d.num, &[]);
         out.push(bad(
             Code::NestWithoutFlag,
             format!("empty {} without NLA_F_NESTED", d.name),
+            payload(b),
+            from,
+        ));
+    }
+    if let Some((d, sm)) = attrs.iter().find_map(|d| match d.ty {
+        Type::Sub(sm) => Some((d, sm)),
+        _ => None,
+    }) {
+        let mut b = attrs_of(set);
+        b.open(d.num | NLA_F_NESTED, set).end();
+        out.push(bad(
+            Code::SubMessageUnselected,
+            format!("{} without its selector {}", d.name, sm.selector),
             payload(b),
             from,
         ));
@@ -735,10 +779,11 @@ fn malformed_cases(set: &'static AttrSet) -> Vec<Bad> {
         .find(|d| matches!(d.display, Display::Flags(f) if !std::ptr::eq(f, &FILTER_FLAGS)))
     {
         let mut b = attrs_of(set);
-        b.uint(d.name, 1 << 31);
+        let top = 1u64 << (8 * d.ty.fixed_size().unwrap() - 1);
+        b.uint(d.name, top);
         out.push(bad(
             Code::UnknownFlagBits,
-            format!("{} = 0x80000000", d.name),
+            format!("{} = {top:#x}", d.name),
             payload(b),
             from,
         ));
@@ -1029,6 +1074,15 @@ fn message_level_cases(set: &'static AttrSet) -> Vec<Bad> {
     let mut out = Vec::new();
     match set.name {
         "conntrack" => {
+            out.push(bad_msg(
+                C::KernelAlignmentPad,
+                "event with CTA_TIMESTAMP_PAD (3, zero-length) before timestamp-event",
+                kernel_reply(&ct::CONNTRACK, |b| {
+                    b.uint("status", 8);
+                    b.attr_raw(3, &[]);
+                    b.uint("timestamp-event", 1_700_000_000_000_000_000);
+                }),
+            ));
             let mut b = nf_msg(CT_GET, F_REQUEST | F_DUMP, AF_INET, &ct::CONNTRACK);
             b.uint("mark-mask", 0xff);
             out.push(bad_msg(
@@ -1311,7 +1365,7 @@ macro_rules! set_tests {
                 check_set($name);
             }
         )*
-        /// The sets the generated tests cover, in `CT_SETS` order.
+        /// The sets the generated tests cover, in `SETS` order.
         const COVERED_SETS: &[&str] = &[$($name),*];
     };
 }
@@ -1339,15 +1393,43 @@ set_tests! {
     set_expect => "expect",
     set_expect_nat => "expect-nat",
     set_expect_stats => "expect-stats",
+    set_cttimeout => "cttimeout",
+    set_timeout_generic => "timeout-generic",
+    set_timeout_tcp => "timeout-tcp",
+    set_timeout_udp => "timeout-udp",
+    set_timeout_udplite => "timeout-udplite",
+    set_timeout_icmp => "timeout-icmp",
+    set_timeout_icmpv6 => "timeout-icmpv6",
+    set_timeout_dccp => "timeout-dccp",
+    set_timeout_sctp => "timeout-sctp",
+    set_timeout_gre => "timeout-gre",
+    set_cthelper => "cthelper",
+    set_cthelper_tuple => "cthelper-tuple",
+    set_cthelper_policy_set => "cthelper-policy-set",
+    set_cthelper_policy => "cthelper-policy",
+    set_nfqueue => "nfqueue",
+    set_vlan => "vlan",
+    set_nfqueue_config => "nfqueue-config",
+    set_nflog => "nflog",
+    set_nflog_config => "nflog-config",
+    set_table_attrs => "table-attrs",
+    set_gen_attrs => "gen-attrs",
+    set_obj_attrs => "obj-attrs",
+    set_counter_attrs => "counter-attrs",
+    set_quota_attrs => "quota-attrs",
+    set_ct_helper_attrs => "ct-helper-attrs",
+    set_ct_timeout_attrs => "ct-timeout-attrs",
+    set_ct_expect_attrs => "ct-expect-attrs",
+    set_batch_attrs => "batch-attrs",
 }
 
 #[test]
 fn every_set_has_a_snapshot_test() {
-    let all: Vec<&str> = CT_SETS.iter().map(|s| s.name).collect();
+    let all: Vec<&str> = SETS.iter().map(|s| s.name).collect();
     assert_eq!(COVERED_SETS, all.as_slice());
     // and every one of them has valid and malformed cases (checked in check_set);
     // here: the malformed generator yields something for every set.
-    for s in CT_SETS {
+    for s in SETS {
         assert!(!malformed_cases(s).is_empty(), "{}", s.name);
     }
 }
@@ -1591,6 +1673,22 @@ rule_tests! {
         b.bytes("labels", &[1, 0, 0, 0, 0, 0]);
     }), [(LabelsLenNotMultipleOf4, "labels", 0)];
 
+    // ---- sub-messages and foreign pads ----
+    // cttimeout data without l4proto: no set to decode it with.
+    rule_sub_message_unselected: SubMessageUnselected => on_set("cttimeout", FROM, |b| {
+        b.string("name", "p");
+        b.open(4 | NLA_F_NESTED, &nfct_decode::schema::timeout::TCP)
+            .uint("established", 60)
+            .end();
+    }), [(SubMessageUnselected, "data", 8)];
+    // A CT NEW event as a kernel without efficient unaligned access writes it:
+    // a zero-length CTA_TIMESTAMP_PAD (3) before the top-level timestamp-event.
+    rule_kernel_alignment_pad: KernelAlignmentPad => decode_msg(&kernel_reply(&ct::CONNTRACK, |b| {
+        b.uint("status", 8);
+        b.attr_raw(3, &[]);
+        b.uint("timestamp-event", 1_700_000_000_000_000_000);
+    })), [(KernelAlignmentPad, "timestamp-pad", 28)];
+
     // ---- meaning ----
     rule_enum_out_of_range: EnumOutOfRange => on_set("protoinfo-tcp", FROM, |b| {
         b.uint("tcp-state", 10);
@@ -1728,7 +1826,7 @@ fn set_malformed_cases_cover_every_attribute_rule() {
         Code::ExpStatsAsCtrzero,
         Code::NestTooDeep,
     ];
-    let covered: BTreeSet<Code> = CT_SETS
+    let covered: BTreeSet<Code> = SETS
         .iter()
         .flat_map(|s| malformed_cases(s))
         .map(|b| b.rule)
@@ -2192,7 +2290,7 @@ fn malformed_cases_are_fuzz_seeds() {
     let write = std::env::var_os("NFCT_WRITE_SEEDS").is_some();
     let mut stale = Vec::new();
     let mut made = std::collections::BTreeSet::new();
-    for set in CT_SETS.iter().copied() {
+    for set in SETS.iter().copied() {
         let cases = malformed_cases(set);
         for (k, b) in cases.iter().enumerate() {
             let slug: String = b
