@@ -219,6 +219,9 @@ codes! {
     /// A delete whose tuple the kernel cannot see (hidden behind a broken nla_len):
     /// the kernel flushes the whole table instead.
     DeleteFlushesTable = "delete_flushes_table", Warning;
+    /// A layer-4 protocol without a conntrack tracker of its own, where the kernel
+    /// needs one (cttimeout policies: -EOPNOTSUPP; DCCP's tracker was removed in 6.17).
+    ProtoNotSupported = "l4proto_not_supported", Error;
     /// An IPv6 CTA_FILTER on addresses: the 6.18 kernel's match is inverted
     /// (`ctnetlink_filter_match_tuple` skips entries whose address is equal).
     KernelIpv6FilterInverted = "kernel_ipv6_filter_inverted", Warning;
@@ -252,6 +255,7 @@ impl Code {
                 | Code::StatusChangeRefused
                 | Code::UnknownHelper
                 | Code::DeleteFlushesTable
+                | Code::ProtoNotSupported
                 | Code::KernelIpv6FilterInverted
         )
     }

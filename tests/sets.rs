@@ -1264,6 +1264,13 @@ fn message_level_cases(set: &'static AttrSet) -> Vec<Bad> {
                 &[C::UnknownFlagBits, C::ReservedBits],
             ));
         }
+        "cttimeout" => {
+            out.push(bad_msg(
+                C::ProtoNotSupported,
+                "new timeout policy for l4proto 2 (igmp: no tracker of its own)",
+                case_timeout_igmp(),
+            ));
+        }
         _ => {}
     }
     out
@@ -1771,6 +1778,21 @@ rule_tests! {
         [(AttrLenPastEnd, "tuple-orig", 20), (DeleteFlushesTable, "tuple-orig", 20)];
     rule_kernel_ipv6_filter_inverted: KernelIpv6FilterInverted => decode_msg(&case_filter_v6_address()),
         [(KernelIpv6FilterInverted, "filter", 96)];
+    // A cttimeout policy for IGMP (2): nf_ct_l4proto_find falls back to generic.
+    rule_l4proto_not_supported: ProtoNotSupported => decode_msg(&case_timeout_igmp()),
+        [(ProtoNotSupported, "l4proto", 36)];
+}
+
+/// `nfct add timeout p inet igmp`, were nfct to know IGMP: NEW with name "p",
+/// l3proto ipv4, l4proto 2 and a generic timeout.
+fn case_timeout_igmp() -> Vec<u8> {
+    use nfct_decode::schema::timeout;
+    let mut b = nf_msg(0x0800, F_REQUEST | F_ACK | 0x400, 0, &timeout::TIMEOUT);
+    b.string("name", "p").uint("l3proto", 2).uint("l4proto", 2);
+    b.open(4 | NLA_F_NESTED, &timeout::GENERIC)
+        .uint("timeout", 60)
+        .end();
+    msg_bytes(b)
 }
 
 /// Codes of the capture container and link layer: the capture tests cover them.

@@ -86,6 +86,14 @@ impl MsgDef {
         }
     }
 
+    /// The row, with the kernel's handler of its requests.
+    const fn handler(self, handler: &'static kernel::Handler) -> MsgDef {
+        MsgDef {
+            handler: Some(handler),
+            ..self
+        }
+    }
+
     /// The row, answered with a single NLM_F_MULTI message.
     const fn one_multipart_reply(self) -> MsgDef {
         MsgDef {
@@ -429,15 +437,23 @@ pub static CTNETLINK_TIMEOUT: Subsystem = Subsystem {
     name: "ctnetlink-timeout",
     cname: "NFNL_SUBSYS_CTNETLINK_TIMEOUT",
     messages: &[
-        m(0, "new", "IPCTNL_MSG_TIMEOUT_NEW", N).sets(&timeout::TIMEOUT, &timeout::TIMEOUT),
-        m(1, "get", "IPCTNL_MSG_TIMEOUT_GET", G).sets(&timeout::TIMEOUT, &timeout::TIMEOUT),
-        m(2, "delete", "IPCTNL_MSG_TIMEOUT_DELETE", D).sets(&timeout::TIMEOUT, &timeout::TIMEOUT),
+        m(0, "new", "IPCTNL_MSG_TIMEOUT_NEW", N)
+            .sets(&timeout::TIMEOUT, &timeout::TIMEOUT)
+            .handler(&kernel::timeout::NEW),
+        m(1, "get", "IPCTNL_MSG_TIMEOUT_GET", G)
+            .sets(&timeout::TIMEOUT, &timeout::TIMEOUT)
+            .handler(&kernel::timeout::GET),
+        m(2, "delete", "IPCTNL_MSG_TIMEOUT_DELETE", D)
+            .sets(&timeout::TIMEOUT, &timeout::TIMEOUT)
+            .handler(&kernel::timeout::DELETE),
         m(3, "default-set", "IPCTNL_MSG_TIMEOUT_DEFAULT_SET", N)
-            .sets(&timeout::TIMEOUT, &timeout::TIMEOUT),
+            .sets(&timeout::TIMEOUT, &timeout::TIMEOUT)
+            .handler(&kernel::timeout::DEFAULT_SET),
         // cttimeout_default_get answers with one NLM_F_MULTI message of type
         // IPCTNL_MSG_TIMEOUT_DEFAULT_SET (its `event` argument), no NLMSG_DONE.
         m(4, "default-get", "IPCTNL_MSG_TIMEOUT_DEFAULT_GET", G)
             .sets(&timeout::TIMEOUT, &timeout::TIMEOUT)
+            .handler(&kernel::timeout::DEFAULT_GET)
             .one_multipart_reply(),
     ],
     batches: false,

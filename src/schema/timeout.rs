@@ -113,7 +113,9 @@ pub static DCCP: AttrSet = AttrSet {
 };
 
 /// `enum ctattr_timeout_sctp`. `heartbeat-acked` is no longer used since the SCTP
-/// states were unified (6.2/6.3): a 6.18 kernel dumps 7 states, 6.1 nine.
+/// states were unified (6.2/6.3), but `sctp_timeout_obj_to_nlattr` still dumps every
+/// number up to CTA_TIMEOUT_SCTP_MAX: 6.1 and 6.18 both send nine timeouts, this
+/// one 0 (nfct 1.4.7 prints the first seven).
 pub static SCTP: AttrSet = AttrSet {
     name: "timeout-sctp",
     attrs: &[

@@ -87,6 +87,9 @@ pub struct Verdict {
     /// The deciding check comes after a table lookup: the table's ENOENT / EEXIST
     /// can come first.
     pub after_lookup: bool,
+    /// Errnos beyond ENOENT and EEXIST that the table's state can answer instead
+    /// (cttimeout's EBUSY for a name that exists or a policy in use).
+    pub table: &'static [i32],
 }
 
 impl Verdict {
@@ -100,6 +103,7 @@ impl Verdict {
             cite,
             extack_offset: None,
             after_lookup: false,
+            table: &[],
         }
     }
 
@@ -118,6 +122,7 @@ impl Verdict {
             cite,
             extack_offset: None,
             after_lookup: false,
+            table: &[],
         }
     }
 
@@ -136,6 +141,7 @@ impl Verdict {
             cite,
             extack_offset: None,
             after_lookup: false,
+            table: &[],
         }
     }
 
@@ -148,7 +154,7 @@ impl Verdict {
 impl Serialize for Verdict {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(6))?;
+        let mut m = s.serialize_map(None)?;
         m.serialize_entry("kernel", self.kernel.as_str())?;
         match self.errno {
             Some(e) => match errno_name(e) {
@@ -165,6 +171,14 @@ impl Serialize for Verdict {
         m.serialize_entry("offset", &self.offset)?;
         m.serialize_entry("reason", &self.reason)?;
         m.serialize_entry("cite", self.cite)?;
+        if !self.table.is_empty() {
+            let names: Vec<&str> = self
+                .table
+                .iter()
+                .map(|&e| errno_name(e).unwrap_or("?"))
+                .collect();
+            m.serialize_entry("table", &names)?;
+        }
         m.end()
     }
 }
@@ -202,13 +216,14 @@ pub enum Answer {
 }
 
 /// Whether verdict `v` says what the kernel did, given its `answer` to a request
-/// with nlmsg_flags `flags`. The table's answers (ENOENT, EEXIST) agree with an
+/// with nlmsg_flags `flags`. The table's answers (ENOENT, EEXIST, and those of
+/// [`Verdict::table`]) agree with an
 /// accept, and with a rejection whose check comes after the table lookup; silence
 /// agrees with a drop, and with an accept of a request that asked for no ack;
 /// `depends` agrees with anything.
 pub fn agrees(v: &Verdict, answer: Answer, flags: u16) -> bool {
     const ACK: u16 = 0x4;
-    let table = |e: i32| e == errno::ENOENT || e == errno::EEXIST;
+    let table = |e: i32| is_table_answer(v, e);
     match v.kernel {
         Outcome::Accept => match answer {
             Answer::Ack | Answer::Replied => true,
@@ -229,11 +244,15 @@ pub fn agrees(v: &Verdict, answer: Answer, flags: u16) -> bool {
 /// rejection with an errno of the request's own: the table's ENOENT / EEXIST).
 pub fn errno_agrees(v: &Verdict, answer: Answer) -> Option<bool> {
     match (v.kernel, answer) {
-        (Outcome::Reject, Answer::Error(e)) if !(e == errno::ENOENT || e == errno::EEXIST) => {
-            Some(v.errno == Some(e))
-        }
+        (Outcome::Reject, Answer::Error(e)) if !is_table_answer(v, e) => Some(v.errno == Some(e)),
         _ => None,
     }
+}
+
+/// Whether errno `e` can be the table's answer to the request of verdict `v`:
+/// ENOENT, EEXIST, and the errnos of the verdict's [`Verdict::table`].
+pub fn is_table_answer(v: &Verdict, e: i32) -> bool {
+    e == errno::ENOENT || e == errno::EEXIST || v.table.contains(&e)
 }
 
 /// Names of the errnos the kernel answers requests with.
@@ -493,6 +512,7 @@ pub fn judge(req: &Request<'_>) -> Option<Judgement> {
         top_offset: req.offset,
         handler: handler.name,
         lookup: false,
+        table: (&[], ""),
         forced_depends: None,
     };
     Some(m.run_handler(handler, req.offset, req.offset + len))
@@ -539,6 +559,7 @@ struct Machine<'d> {
     top_offset: usize,
     handler: &'static str,
     lookup: bool,
+    table: (&'static [i32], &'static str),
     forced_depends: Option<(Cow<'static, str>, &'static str)>,
 }
 
@@ -588,7 +609,7 @@ impl Machine<'_> {
                 self.steps(handler.steps, &level);
             }
         }
-        let verdict = if let Some((why, cite)) = self.forced_depends.clone() {
+        let mut verdict = if let Some((why, cite)) = self.forced_depends.clone() {
             Verdict {
                 kernel: Outcome::Depends,
                 errno: None,
@@ -598,6 +619,7 @@ impl Machine<'_> {
                 cite,
                 extack_offset: None,
                 after_lookup: false,
+                table: &[],
             }
         } else if let Some(f) = self.failures.first() {
             Verdict {
@@ -609,6 +631,7 @@ impl Machine<'_> {
                 cite: f.cite,
                 extack_offset: f.extack.then_some(f.offset),
                 after_lookup: f.after_lookup,
+                table: &[],
             }
         } else if let Some((why, cite)) = self.depends.clone() {
             Verdict {
@@ -620,11 +643,17 @@ impl Machine<'_> {
                 cite,
                 extack_offset: None,
                 after_lookup: false,
+                table: &[],
             }
         } else {
             let (why, cite) = self.accepted.unwrap_or(("accepted", handler.name));
             Verdict::accept(why, cite)
         };
+        let (table, table_why) = self.table;
+        verdict.table = table;
+        if verdict.kernel == Outcome::Accept && !table_why.is_empty() {
+            verdict.reason = Cow::Owned(format!("{}; {table_why}", verdict.reason));
+        }
         Judgement {
             verdict,
             failures: std::mem::take(&mut self.failures),
@@ -874,6 +903,10 @@ impl Machine<'_> {
             Cond::StrIn(n, list) => self
                 .text(level, n)
                 .is_some_and(|t| list.iter().any(|s| s.as_bytes() == t)),
+            Cond::U8In(n, list) => self
+                .attr(level, n)
+                .and_then(|a| a.value(self.data).first().copied())
+                .is_some_and(|v| list.contains(&v)),
             Cond::Hidden(n) => match (level.broken, level.set.by_name(n)) {
                 (Some(b), Some(d)) => b.num() == d.num,
                 _ => false,
@@ -914,6 +947,28 @@ impl Machine<'_> {
                 self.enter(a, attr, policy, *mode, cite, |m, inner| {
                     m.steps(body, inner)
                 })
+            }
+            Step::ParseBy {
+                attr,
+                selector,
+                cases,
+                mode,
+                cite,
+            } => {
+                let Some(a) = self.attr(level, attr) else {
+                    return Flow::Go;
+                };
+                let Some(v) = self
+                    .attr(level, selector)
+                    .and_then(|s| s.value(self.data).first().copied())
+                else {
+                    return Flow::Go;
+                };
+                let cases: &'static [(u8, &'static Policy)] = cases;
+                let Some(&(_, policy)) = cases.iter().find(|(n, _)| *n == v) else {
+                    return Flow::Go;
+                };
+                self.enter(a, attr, policy, *mode, cite, |_, _| Flow::Go)
             }
             Step::FailIf(c, f) => {
                 if self.cond(c, level) {
@@ -993,10 +1048,15 @@ impl Machine<'_> {
             Step::Either {
                 absent,
                 present,
+                words,
                 cite,
-            } => self.either(absent, present, cite, level),
+            } => self.either(absent, present, words, cite, level),
             Step::Lookup(_) => {
                 self.lookup = true;
+                Flow::Go
+            }
+            Step::Table(errnos, why) => {
+                self.table = (errnos, why);
                 Flow::Go
             }
             Step::Depends(c, why, cite) => {
@@ -1123,6 +1183,7 @@ impl Machine<'_> {
         &mut self,
         absent: &'static [Step],
         present: &'static [Step],
+        words: &'static [&'static str; 3],
         cite: &'static str,
         level: &Level,
     ) -> Flow {
@@ -1143,8 +1204,11 @@ impl Machine<'_> {
         if !same && self.forced_depends.is_none() && n0 == 0 {
             self.forced_depends = Some((
                 Cow::Owned(format!(
-                    "on whether the entry exists: absent, the kernel creates it ({}); present, it updates it ({})",
+                    "on whether {} exists: absent, the kernel {} ({}); present, it {} ({})",
+                    words[0],
+                    words[1],
                     outcome(ea, &a),
+                    words[2],
                     outcome(eb, &b)
                 )),
                 cite,
@@ -1508,9 +1572,11 @@ mod tests {
         }
         fn cond(c: &Cond, set: &'static AttrSet, ctx: &str) {
             match c {
-                Cond::Has(n) | Cond::Be32Is(n, _) | Cond::StrIn(n, _) | Cond::Hidden(n) => {
-                    set_has(set, n, ctx)
-                }
+                Cond::Has(n)
+                | Cond::Be32Is(n, _)
+                | Cond::StrIn(n, _)
+                | Cond::U8In(n, _)
+                | Cond::Hidden(n) => set_has(set, n, ctx),
                 Cond::TupleFlag(n) => assert!(FILTER_FLAGS.value_of(n).is_some(), "{ctx}: {n}"),
                 Cond::FilterFlag(ns) => {
                     for n in *ns {
@@ -1532,6 +1598,16 @@ mod tests {
                     } => {
                         set_has(set, attr, ctx);
                         n += steps(body, policy.set, ctx);
+                    }
+                    Step::ParseBy {
+                        attr,
+                        selector,
+                        cases,
+                        ..
+                    } => {
+                        set_has(set, attr, ctx);
+                        set_has(set, selector, ctx);
+                        assert!(!cases.is_empty(), "{ctx}: {attr} has no case");
                     }
                     Step::FailIf(c, f) => {
                         cond(c, set, ctx);
@@ -1594,6 +1670,14 @@ mod tests {
             &kernel::PROTONAT_POLICY,
             &kernel::EXP_POLICY,
             &kernel::EXP_NAT_POLICY,
+            &kernel::timeout::TIMEOUT_POLICY,
+            &kernel::timeout::TCP_POLICY,
+            &kernel::timeout::UDP_POLICY,
+            &kernel::timeout::ICMP_POLICY,
+            &kernel::timeout::ICMPV6_POLICY,
+            &kernel::timeout::SCTP_POLICY,
+            &kernel::timeout::GRE_POLICY,
+            &kernel::timeout::GENERIC_POLICY,
         ];
         for p in policies {
             for r in p.rules {

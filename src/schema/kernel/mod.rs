@@ -17,6 +17,11 @@
 //! * The last of duplicate attributes wins (`tb[type] = nla`).
 //! * Extended-ACK offsets come only from the top-level policy (nfnetlink passes the
 //!   extack there; every nested parse passes NULL).
+//!
+//! The ctnetlink handlers (conntrack entries and expectations) are here; cttimeout's
+//! are in [`timeout`].
+
+pub mod timeout;
 
 use super::{ct, AttrSet};
 use crate::finding::Code;
@@ -357,6 +362,8 @@ pub mod nlf {
     pub const EXCL: u16 = 0x200;
     /// NLM_F_CREATE.
     pub const CREATE: u16 = 0x400;
+    /// NLM_F_REPLACE.
+    pub const REPLACE: u16 = 0x100;
 }
 
 /// Address families of nfgenmsg (NFPROTO_*).
@@ -436,6 +443,8 @@ pub enum Cond {
     ProtoDiffers,
     /// The string value (up to the NUL) of an attribute is in this list.
     StrIn(&'static str, &'static [&'static str]),
+    /// The first byte of an attribute (`nla_get_u8`) is one of these.
+    U8In(&'static str, &'static [u8]),
     /// The current level's walk stopped at a broken attribute of this name (its
     /// nla_len below 4 or past the end): the kernel does not see it.
     Hidden(&'static str),
@@ -480,6 +489,22 @@ pub enum Step {
         mode: Mode,
         /// Steps inside the nest.
         body: &'static [Step],
+        /// The kernel function.
+        cite: &'static str,
+    },
+    /// Parses attribute `attr` of the current nest with the policy that the `u8`
+    /// value of its sibling `selector` chooses (`nla_get_u8`): cttimeout's data by
+    /// l4proto (`ctnl_timeout_parse_policy` with `l4proto->ctnl_timeout`). Nothing
+    /// is parsed when the selector is absent or has no case.
+    ParseBy {
+        /// Kernel name of the nest.
+        attr: &'static str,
+        /// Kernel name of the sibling whose value selects the policy.
+        selector: &'static str,
+        /// Selector value -> policy.
+        cases: &'static [(u8, &'static Policy)],
+        /// Liberal or strict.
+        mode: Mode,
         /// The kernel function.
         cite: &'static str,
     },
@@ -548,12 +573,20 @@ pub enum Step {
         absent: &'static [Step],
         /// When it exists.
         present: &'static [Step],
+        /// What is looked up, what the kernel does when it is absent and when it
+        /// exists, for the `depends` sentence (`the entry`, `creates it`, `updates it`).
+        words: [&'static str; 3],
         /// The kernel function.
         cite: &'static str,
     },
     /// The kernel consults the table here (the function named): its answers
     /// (ENOENT, EEXIST) come before every check that follows.
     Lookup(&'static str),
+    /// The table's state can also answer with these errnos (beyond ENOENT and
+    /// EEXIST): cttimeout's EBUSY for a name that exists or a policy in use. Like
+    /// ENOENT and EEXIST they are not the request's fault, so they agree with the
+    /// verdict (why, the kernel function).
+    Table(&'static [i32], &'static str),
     /// The outcome depends on state the capture does not show (condition, what it
     /// depends on, the kernel function).
     Depends(&'static Cond, &'static str, &'static str),
@@ -1130,6 +1163,7 @@ pub static CT_NEW: Handler = Handler {
                 &[Step::Either {
                     absent: CT_CREATE,
                     present: CT_UPDATE,
+                    words: ["the entry", "creates it", "updates it"],
                     cite: "ctnetlink_new_conntrack",
                 }],
             )],
@@ -1398,6 +1432,7 @@ pub static EXP_NEW: Handler = Handler {
                 &[Step::Either {
                     absent: EXP_CREATE,
                     present: EXP_UPDATE,
+                    words: ["the expectation", "creates it", "updates it"],
                     cite: "ctnetlink_new_expect",
                 }],
             )],
