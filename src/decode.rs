@@ -435,8 +435,28 @@ fn check_nlmsg_flags(ctx: &mut Ctx<'_, '_>, msg: &Message) {
 fn decode_done(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
     msg.kind = Kind::Done;
     let payload = ctx.data.get(msg.payload.clone()).unwrap_or(&[]);
+    // `__nfulnl_send` ends a batch of NFLOG packets (NFULNL_MSG_PACKET, seq 0, no
+    // NLM_F_MULTI) with a DONE whose payload is an nfgenmsg.
+    let nflog_batch = msg.direction == Direction::FromKernel
+        && msg.header.flags & flags::MULTI == 0
+        && ctx.rec.messages.iter().any(|m| {
+            m.kind == Kind::Packet
+                && matches!(m.body, Body::Nf(nf) if nf.subsys == messages::ULOG.id)
+        });
+    if nflog_batch {
+        if let Some(nfgen) = NfGenMsg::parse(payload) {
+            msg.body = Body::Done {
+                status: None,
+                nfgen: Some(nfgen),
+            };
+            return;
+        }
+    }
     let status = read_i32(payload, ctx.order);
-    msg.body = Body::Done { status };
+    msg.body = Body::Done {
+        status,
+        nfgen: None,
+    };
     if msg.header.flags & flags::ACK_TLVS != 0 && status.is_some() {
         let start = msg.payload.start + done::STATUS.end;
         let end = msg.payload.end;

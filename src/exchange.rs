@@ -389,7 +389,7 @@ impl Tracker {
                 // and acked requests wait for NLMSG_DONE / the ack.
                 (!ex.dump && !ex.ack).then_some(Outcome::Reply)
             }
-            (Kind::Done, Body::Done { status }) => Some(match status {
+            (Kind::Done, Body::Done { status, .. }) => Some(match status {
                 Some(s) if *s < 0 => Outcome::Error(*s),
                 _ if ex.intr => Outcome::DumpIntr,
                 _ => Outcome::Dump,

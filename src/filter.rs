@@ -760,7 +760,9 @@ impl Test {
             Test::Status(bits) => top(msg, &paths::STATUS).is_some_and(|v| v & bits == *bits),
             Test::Errno(es) => match msg.message().body {
                 Body::Error { error, .. } if error != 0 => es.contains(&i64::from(error).abs()),
-                Body::Done { status: Some(s) } if s < 0 => es.contains(&i64::from(s).abs()),
+                Body::Done {
+                    status: Some(s), ..
+                } if s < 0 => es.contains(&i64::from(s).abs()),
                 _ => false,
             },
             Test::Findings(sev) => msg.findings().iter().any(|f| f.severity >= *sev),

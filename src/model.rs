@@ -218,6 +218,10 @@ pub enum Body {
     Done {
         /// The dump's status (0, or a negative errno), if present.
         status: Option<i32>,
+        /// The DONE that closes an NFLOG batch carries no status but an nfgenmsg
+        /// (`__nfulnl_send`: family unspec, version 0, res_id the log group,
+        /// big-endian); `status` is then `None`.
+        nfgen: Option<NfGenMsg>,
     },
     /// Shown as header plus raw payload (other families, NOOP, OVERRUN, unknown).
     Raw,

@@ -66,7 +66,9 @@ impl Summary {
         *self.kinds.entry(msg.kind.as_str()).or_insert(0) += 1;
         match msg.body {
             Body::Error { error, .. } if error != 0 => *self.errors.entry(error).or_insert(0) += 1,
-            Body::Done { status: Some(s) } if s < 0 => *self.errors.entry(s).or_insert(0) += 1,
+            Body::Done {
+                status: Some(s), ..
+            } if s < 0 => *self.errors.entry(s).or_insert(0) += 1,
             _ => {}
         }
         for f in findings {

@@ -17,7 +17,7 @@ use crate::verdict::Verdict;
 use crate::view::{
     errno_of, field_value, flag_iter, label_bits, netlink_family_name, Attr, Msg, Repr,
 };
-use crate::wire::NlMsgHdr;
+use crate::wire::{NfGenMsg, NlMsgHdr};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 use std::fmt;
@@ -179,8 +179,11 @@ impl Serialize for MsgJson<'_> {
                 }
                 extack_attr(&mut m, msg.extack.as_deref())?;
             }
-            Body::Done { status } => {
+            Body::Done { status, nfgen } => {
                 m.serialize_entry("status", status)?;
+                if let Some(g) = nfgen {
+                    m.serialize_entry("nfgen", &NfgenJson(g))?;
+                }
                 if !msg.attrs.is_empty() {
                     m.serialize_entry("extack", &self.attrs(msg.attrs.clone()))?;
                 }
@@ -222,7 +225,7 @@ fn extack_attr<M: SerializeMap>(m: &mut M, x: Option<&Extack>) -> Result<(), M::
 }
 
 fn nf_entries<M: SerializeMap>(m: &mut M, nf: &NfInfo, kind: Kind) -> Result<(), M::Error> {
-    m.serialize_entry("nfgen", &NfgenJson(nf))?;
+    m.serialize_entry("nfgen", &NfgenJson(&nf.nfgen))?;
     if matches!(kind, Kind::BatchBegin | Kind::BatchEnd) {
         // A batch message's subsystem is in its res_id (as the text line says).
         match u8::try_from(nf.nfgen.res_id)
@@ -248,11 +251,11 @@ fn nf_entries<M: SerializeMap>(m: &mut M, nf: &NfInfo, kind: Kind) -> Result<(),
     m.serialize_entry("set", &nf.set.map(|s| s.name))
 }
 
-struct NfgenJson<'a>(&'a NfInfo);
+struct NfgenJson<'a>(&'a NfGenMsg);
 
 impl Serialize for NfgenJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let g = &self.0.nfgen;
+        let g = self.0;
         let mut m = s.serialize_map(Some(3))?;
         match enums::FAMILY.name_of(u64::from(g.family)) {
             Some(n) => m.serialize_entry("family", n)?,

@@ -75,9 +75,13 @@ impl TextRenderer {
                 }
                 extack_summary(msg, l);
             }
-            Body::Done { status } => {
+            Body::Done { status, nfgen } => {
                 if let Some(s) = status {
                     let _ = write!(l, " status={s}");
+                }
+                if let Some(g) = nfgen {
+                    // The end of an NFLOG batch: res_id is the log group.
+                    let _ = write!(l, " group={}", g.res_id);
                 }
                 let h = msg.header();
                 let _ = write!(l, " seq={} portid={}", h.seq, h.portid);
