@@ -24,6 +24,8 @@ mod escaping;
 mod exchanges;
 #[path = "it/output.rs"]
 mod output;
+#[path = "it/subsystems.rs"]
+mod subsystems;
 mod support;
 #[path = "it/verdicts.rs"]
 mod verdicts;
