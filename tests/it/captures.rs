@@ -508,4 +508,25 @@ fn recording_scripts_are_self_contained() {
     }
     assert!(checked >= 10, "{checked} scripts");
     assert!(dir.join("strace2pcap.py").exists());
+    // The recordings of corpus/captures/more (listeners, VM kit, configs) too,
+    // every file of every subdirectory.
+    let mut stack = vec![dir.join("recordings")];
+    let mut files = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            for bad in ["/work/", "/root/", "/home/"] {
+                assert!(!text.contains(bad), "{} mentions {bad}", p.display());
+            }
+            files += 1;
+        }
+    }
+    assert!(files >= 30, "{files} recording files");
 }
