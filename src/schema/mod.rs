@@ -92,7 +92,8 @@ pub struct Field {
     pub name: &'static str,
     /// Byte offset in the structure.
     pub offset: usize,
-    /// Size in bytes (1, 2, 4, 8: an integer; otherwise bytes shown as hex).
+    /// Size in bytes (1, 2, 4, 8: an integer, unless `bytes`; otherwise bytes shown
+    /// as hex).
     pub size: usize,
     /// Byte order of an integer member.
     pub order: Order,
@@ -100,6 +101,8 @@ pub struct Field {
     pub display: Display,
     /// A padding member (not shown).
     pub pad: bool,
+    /// A byte array (`u8 hw_addr[8]`), shown as hex bytes whatever its size.
+    pub bytes: bool,
 }
 
 impl Field {
@@ -112,6 +115,7 @@ impl Field {
             order: Order::Big,
             display: Display::Dec,
             pad: false,
+            bytes: false,
         }
     }
 
@@ -124,6 +128,12 @@ impl Field {
     /// Sets host byte order.
     pub const fn host_order(mut self) -> Field {
         self.order = Order::Host;
+        self
+    }
+
+    /// Marks a byte array.
+    pub const fn bytes(mut self) -> Field {
+        self.bytes = true;
         self
     }
 

@@ -129,7 +129,8 @@ pub static PACKET_HW: StructDef = StructDef {
     fields: &[
         F::new("hw-addrlen", 0, 2),
         F::new("pad", 2, 2).pad(),
-        F::new("hw-addr", 4, 8),
+        // u8 hw_addr[8]: the first hw-addrlen bytes are the address.
+        F::new("hw-addr", 4, 8).bytes(),
     ],
 };
 

@@ -653,6 +653,9 @@ impl Repr<'_> {
 /// The value of member `f` of a structure whose bytes are `bytes`.
 pub fn field_value<'d>(f: &Field, bytes: &'d [u8], order: Endian) -> Repr<'d> {
     let raw = bytes.get(f.offset..f.offset + f.size).unwrap_or(&[]);
+    if f.bytes {
+        return Repr::Hex(raw);
+    }
     let order = match f.order {
         Order::Big => Endian::Big,
         Order::Host => order,

@@ -111,24 +111,32 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// A member of a C structure as an integer (enum members by their value).
-fn member_u64(f: &Field, r: Repr) -> u64 {
+/// A member of a C structure: an integer (enum members by their value) or a byte
+/// array (`hw_addr[8]`).
+#[derive(Debug, PartialEq, Eq)]
+enum Member {
+    Int(u64),
+    Bytes(Vec<u8>),
+}
+
+fn member_value(f: &Field, r: Repr) -> Member {
     match (r, &f.display) {
-        (Repr::Num(v) | Repr::HexNum(v) | Repr::FlagList(_, v), _) => v,
-        (Repr::EnumName(n), Display::Enum(e)) => e.value_of(n).unwrap(),
+        (Repr::Num(v) | Repr::HexNum(v) | Repr::FlagList(_, v), _) => Member::Int(v),
+        (Repr::EnumName(n), Display::Enum(e)) => Member::Int(e.value_of(n).unwrap()),
+        (Repr::Hex(b), _) => Member::Bytes(b.to_vec()),
         (r, _) => panic!("member {}: {r:?} is no integer", f.name),
     }
 }
 
-/// The (non-padding) members of the structure value of `a`, as integers.
-fn members(a: &Attr) -> Vec<(&'static str, u64)> {
+/// The (non-padding) members of the structure value of `a`.
+fn members(a: &Attr) -> Vec<(&'static str, Member)> {
     let Repr::Struct(st, bytes, order) = a.value() else {
         panic!("{}: {:?} is no structure", a.path(), a.value())
     };
     st.fields
         .iter()
         .filter(|f| !f.pad)
-        .map(|f| (f.name, member_u64(f, field_value(f, bytes, order))))
+        .map(|f| (f.name, member_value(f, field_value(f, bytes, order))))
         .collect()
 }
 
@@ -491,7 +499,7 @@ enum Value {
     /// `= 0a0a`: a hex dump.
     Bytes(Vec<u8>),
     /// `packet_id=1 hw_protocol=0x0800 hook=3 (LOCAL_OUT)`: structure members.
-    Members(Vec<(String, u64)>),
+    Members(Vec<(String, Member)>),
     /// `48 bytes: IPv4 ...` and the `hex: ...` line after it (at most 64 bytes,
     /// then `...(N bytes)`).
     Payload(usize, String),
@@ -586,9 +594,9 @@ fn parse_value(cname: &str, v: &str, what: &str) -> Value {
             let (k, x) = w.split_once('=').unwrap_or_else(|| panic!("{what}: `{w}`"));
             // hwaddr's addr is a hex dump (hexdump() of its 8 bytes)
             let n = if k == "addr" {
-                u64::from_str_radix(x, 16).unwrap()
+                Member::Bytes(unhex(x))
             } else {
-                int(x)
+                Member::Int(int(x))
             };
             (member_name(cname, k), n)
         })
@@ -857,7 +865,10 @@ fn compare_verdict(line: usize, text: &str, hdr: &Hdr, m: &M, txt: &str) -> usiz
         .1;
     assert_eq!(
         vh,
-        [("verdict", verdict), ("id", int(word("id=")))],
+        [
+            ("verdict", Member::Int(verdict)),
+            ("id", Member::Int(int(word("id="))))
+        ],
         "{at}: verdict-hdr"
     );
     assert_eq!(
