@@ -26,6 +26,8 @@ mod exchanges;
 mod output;
 #[path = "it/subsystems.rs"]
 mod subsystems;
+#[path = "it/subsystems_json.rs"]
+mod subsystems_json;
 mod support;
 #[path = "it/verdicts.rs"]
 mod verdicts;
