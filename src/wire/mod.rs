@@ -5,9 +5,7 @@
 //! too short. `nom::Err` never leaves this module: callers turn `None` into a finding
 //! in exactly one place each.
 
-use nom::number::complete::{
-    be_u16, be_u32, be_u64, le_u16, le_u32, le_u64, u16 as nom_u16, u32 as nom_u32, u8 as nom_u8,
-};
+use nom::number::complete::{be_u16, u16 as nom_u16, u32 as nom_u32, u8 as nom_u8};
 use nom::number::Endianness;
 use nom::IResult;
 use nom::Parser;
@@ -242,12 +240,41 @@ impl NlAttrHdr {
     }
 }
 
+/// The first `N` bytes of `input` as an array: nom's `take`, then a fixed-size
+/// copy. The integer readers of the inner loop go through this, not nom's
+/// `le_u32` and friends, which fold the bytes one by one (with callgrind: 14% of
+/// the instructions of the attribute walk); the compiler reads these in one load.
+#[inline]
+fn array<const N: usize>(input: &[u8]) -> IResult<&[u8], [u8; N]> {
+    nom::bytes::complete::take(N)
+        .map_opt(|b: &[u8]| <[u8; N]>::try_from(b).ok())
+        .parse(input)
+}
+
+macro_rules! fixed_readers {
+    ($($name:ident: $n:literal => $ty:ty, $from:ident;)*) => {$(
+        #[inline]
+        fn $name(input: &[u8]) -> IResult<&[u8], $ty> {
+            array::<$n>.map(<$ty>::$from).parse(input)
+        }
+    )*};
+}
+
+fixed_readers! {
+    le_u16: 2 => u16, from_le_bytes;
+    be_u16_: 2 => u16, from_be_bytes;
+    le_u32: 4 => u32, from_le_bytes;
+    be_u32: 4 => u32, from_be_bytes;
+    le_u64: 8 => u64, from_le_bytes;
+    be_u64: 8 => u64, from_be_bytes;
+}
+
 /// Reads an unsigned integer of 1, 2, 4 or 8 bytes from the start of `input`.
 #[inline]
 pub fn read_uint(input: &[u8], size: usize, order: Endian) -> Option<u64> {
     let r: IResult<&[u8], u64> = match (size, order) {
         (1, _) => nom_u8.map(u64::from).parse(input),
-        (2, Endian::Big) => be_u16.map(u64::from).parse(input),
+        (2, Endian::Big) => be_u16_.map(u64::from).parse(input),
         (2, Endian::Little) => le_u16.map(u64::from).parse(input),
         (4, Endian::Big) => be_u32.map(u64::from).parse(input),
         (4, Endian::Little) => le_u32.map(u64::from).parse(input),
