@@ -12,7 +12,8 @@ use crate::model::{
 use crate::schema::enums::{self, FILTER_FLAGS};
 use crate::schema::messages::{self, Discriminator, Events};
 use crate::schema::{
-    netlink, AttrDef, AttrSet, Display, ForeignPad, Order, StructDef, SubMessage, Type, UNKNOWN_SET,
+    compiled, netlink, AttrDef, AttrSet, Display, ForeignPad, Order, StructDef, SubMessage, Type,
+    UNKNOWN_SET,
 };
 use crate::verdict::{self, Judgement, Request};
 use crate::wire::field::{done, nlmsgerr, nlmsghdr};
@@ -152,6 +153,11 @@ pub fn message_op(msg: &Message) -> Op {
 pub struct Options {
     /// Byte order of netlink headers; `None` = detect per record.
     pub endian: Option<Endian>,
+    /// Validate only: a message whose attributes the compiled schema
+    /// ([`crate::schema::compiled`]) finds clean gets no nodes (`attrs` is empty);
+    /// the others are decoded in full. Findings, verdicts and message headers are
+    /// the same either way. For consumers that read no attribute (`-f none`).
+    pub validate_only: bool,
 }
 
 /// The decoding engine. Cheap to create; holds only settings.
@@ -174,6 +180,8 @@ struct Ctx<'d, 'r> {
     direction: Direction,
     /// nfgenmsg family that addresses must match (2 or 10); 0: not checked.
     family: u8,
+    /// [`Options::validate_only`].
+    validate_only: bool,
 }
 
 impl Decoder {
@@ -215,6 +223,7 @@ impl Decoder {
             path: [PathElem::Num(0); MAX_DEPTH + 1],
             direction: Direction::ToKernel,
             family: 0,
+            validate_only: self.opts.validate_only,
         };
         let mut off = 0usize;
         while off < data.len() {
@@ -307,6 +316,7 @@ impl Decoder {
             path: [PathElem::Num(0); MAX_DEPTH + 1],
             direction,
             family: 0,
+            validate_only: self.opts.validate_only,
         };
         walk_top(&mut ctx, 0, payload.len(), Some(set))
     }
@@ -460,8 +470,11 @@ fn decode_done(ctx: &mut Ctx<'_, '_>, msg: &mut Message) {
     if msg.header.flags & flags::ACK_TLVS != 0 && status.is_some() {
         let start = msg.payload.start + done::STATUS.end;
         let end = msg.payload.end;
+        // The extended ACK is resolved against the nodes of its TLVs.
+        let validate_only = std::mem::replace(&mut ctx.validate_only, false);
         msg.attrs = walk_top(ctx, start, end, Some(&netlink::EXTACK));
         msg.extack = Some(Box::new(resolve_extack(ctx.rec, ctx.data, msg, None)));
+        ctx.validate_only = validate_only;
     }
 }
 
@@ -505,6 +518,9 @@ fn decode_error(ctx: &mut Ctx<'_, '_>, msg: &mut Message, protocol: u16) {
         raw: 0..0,
     };
     let mut tlv_start = echo_off + NLMSG_HDRLEN;
+    // The extended ACK is resolved against the nodes of the echo and of the TLVs:
+    // both are built even when validating only.
+    let validate_only = std::mem::replace(&mut ctx.validate_only, false);
     if !capped {
         let elen = ehdr.len as usize;
         let eavail = elen.min(echo_bytes.len());
@@ -540,6 +556,7 @@ fn decode_error(ctx: &mut Ctx<'_, '_>, msg: &mut Message, protocol: u16) {
         msg.attrs = walk_top(ctx, tlv_start, msg.payload.end, Some(&netlink::EXTACK));
         msg.extack = Some(Box::new(resolve_extack(ctx.rec, ctx.data, msg, None)));
     }
+    ctx.validate_only = validate_only;
 }
 
 /// The attribute set of an nfnetlink message: its row's request or reply set, or a
@@ -703,8 +720,27 @@ fn walk_top(
     set: Option<&'static AttrSet>,
 ) -> Range<usize> {
     let first = ctx.rec.nodes.len();
+    if ctx.validate_only && clean(ctx, start, end, set) {
+        return first..first;
+    }
     walk(ctx, start, end, set, 0);
     first..ctx.rec.nodes.len()
+}
+
+/// Whether the compiled schema finds nothing to report in `start..end` of `set`.
+fn clean(ctx: &Ctx<'_, '_>, start: usize, end: usize, set: Option<&'static AttrSet>) -> bool {
+    let c = compiled::compiled();
+    let Some(i) = set.and_then(|s| c.find(s)) else {
+        return false;
+    };
+    let scope = compiled::Scope {
+        data: ctx.data,
+        order: ctx.order,
+        family: ctx.family,
+        to_kernel: ctx.direction == Direction::ToKernel,
+        max_depth: MAX_DEPTH,
+    };
+    c.clean(&scope, i, start, end, 0)
 }
 
 #[cold]
@@ -1497,6 +1533,7 @@ mod tests {
         let mut forced = Record::default();
         Decoder::new(Options {
             endian: Some(Endian::Little),
+            ..Options::default()
         })
         .decode_record(&bytes, NETLINK_NETFILTER, &mut forced);
         assert_eq!(forced.findings[0].code, Code::NlmsgLenPastEnd);

@@ -661,6 +661,13 @@ impl Filter {
         self.exprs.is_empty()
     }
 
+    /// Whether some expression reads decoded attributes (addresses, ports, mark,
+    /// status, ...), not only the message's header, kind, body, findings or frame:
+    /// then the decoder must build every message's attribute nodes.
+    pub fn reads_attributes(&self) -> bool {
+        self.exprs.iter().any(Expr::reads_attributes)
+    }
+
     /// Whether message `msg` of frame `frame` passes.
     pub fn matches(&self, frame: u64, msg: &Msg<'_>) -> bool {
         self.exprs.iter().all(|e| e.matches(frame, msg))
@@ -668,6 +675,25 @@ impl Filter {
 }
 
 impl Expr {
+    fn reads_attributes(&self) -> bool {
+        match self {
+            Expr::Or(v) | Expr::And(v) => v.iter().any(Expr::reads_attributes),
+            Expr::Not(e) => e.reads_attributes(),
+            Expr::Test(t) => !matches!(
+                t,
+                Test::Kind(_)
+                    | Test::Dir(_)
+                    | Test::Subsys(_)
+                    | Test::Msg(_)
+                    | Test::Family(_)
+                    | Test::Errno(_)
+                    | Test::Findings(_)
+                    | Test::Code(_)
+                    | Test::Frame(_)
+            ),
+        }
+    }
+
     fn matches(&self, frame: u64, msg: &Msg<'_>) -> bool {
         match self {
             Expr::Or(v) => v.iter().any(|e| e.matches(frame, msg)),

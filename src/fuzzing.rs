@@ -298,6 +298,9 @@ pub fn record(data: &[u8]) {
     let mut rec = Record::default();
     Decoder::default().decode_record(netlink, link.protocol, &mut rec);
     check_record(&rec, netlink);
+    if let Some(d) = validate_only_differs(netlink, link.protocol, None) {
+        panic!("validating only differs from the full decode:\n{d}");
+    }
     check_findings_json(&rec);
     let frame = FrameMeta {
         number: 1,
@@ -333,6 +336,52 @@ pub fn record(data: &[u8]) {
     );
 }
 
+/// Where decoding `data` with [`Options::validate_only`] differs from the full
+/// decode with the same byte-order option, or `None`: the two paths must give the
+/// same messages (headers, kinds, bodies, verdicts, extended ACKs), the same
+/// findings (code, severity, path, offset, message, what the kernel does) and the
+/// same record findings; only the node arena (and so the node links of messages
+/// and findings) may differ.
+pub fn validate_only_differs(data: &[u8], protocol: u16, endian: Option<Endian>) -> Option<String> {
+    let mut full = Record::default();
+    let mut fast = Record::default();
+    Decoder::new(Options {
+        endian,
+        validate_only: false,
+    })
+    .decode_record(data, protocol, &mut full);
+    Decoder::new(Options {
+        endian,
+        validate_only: true,
+    })
+    .decode_record(data, protocol, &mut fast);
+    let (a, b) = (comparable(&full), comparable(&fast));
+    (a != b).then(|| format!("full decode:\n{a}\nvalidate only:\n{b}"))
+}
+
+/// A record without its node links, as text.
+fn comparable(rec: &Record) -> String {
+    let mut out = String::new();
+    for m in &rec.messages {
+        let mut m = m.clone();
+        m.attrs = 0..0;
+        if let Body::Error { echo: Some(e), .. } = &mut m.body {
+            e.attrs = 0..0;
+        }
+        out.push_str(&format!("{m:?}\n"));
+    }
+    for f in &rec.findings {
+        let mut f = f.clone();
+        f.node = None;
+        out.push_str(&format!("{f:?}\n"));
+    }
+    out.push_str(&format!(
+        "record findings {:?} order {:?} verdict {:?}\n",
+        rec.record_findings, rec.order, rec.verdict
+    ));
+    out
+}
+
 /// Target `nlmsg`: a stream of netlink messages of NETLINK_NETFILTER, decoded with
 /// the byte order detected, then again into a record that held a big-endian decode
 /// of the same bytes; both must give the same tree, findings and messages.
@@ -342,10 +391,16 @@ pub fn nlmsg(data: &[u8]) {
     let mut fresh = Record::default();
     auto.decode_record(data, NETLINK_NETFILTER, &mut fresh);
     check_record(&fresh, data);
+    for endian in [None, Some(Endian::Big)] {
+        if let Some(d) = validate_only_differs(data, NETLINK_NETFILTER, endian) {
+            panic!("validating only differs from the full decode:\n{d}");
+        }
+    }
     let first = record_text(&fresh, data);
     let mut reused = Record::default();
     Decoder::new(Options {
         endian: Some(Endian::Big),
+        ..Options::default()
     })
     .decode_record(data, NETLINK_NETFILTER, &mut reused);
     check_record(&reused, data);
@@ -1047,6 +1102,7 @@ pub fn roundtrip(data: &[u8]) {
         .collect();
     let dec = Decoder::new(Options {
         endian: Some(order),
+        ..Options::default()
     });
     let mut mutated = bytes.clone();
     let mut out = Record::default();

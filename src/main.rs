@@ -76,6 +76,7 @@ fn setup(cli: &Cli) -> Result<Runner, String> {
                 EndianArg::Little => Endian::Little,
                 EndianArg::Big => Endian::Big,
             }),
+            validate_only: false,
         },
         max_messages: cli.count,
         exchanges: cli.exchanges,

@@ -129,6 +129,14 @@ impl fmt::Debug for Runner {
     }
 }
 
+/// Whether nothing of the run reads attribute nodes: `-f none` with no summary, no
+/// exchanges (the tracker keys answers by their tuples) and no filter on attributes.
+/// Then the decoder validates clean messages without building their nodes
+/// ([`Options::validate_only`]); findings, verdicts and counts are the same.
+fn validate_only(cfg: &Config, filter: &Filter) -> bool {
+    cfg.format == Format::None && !cfg.summary && !cfg.exchanges && !filter.reads_attributes()
+}
+
 /// The renderer of `cfg`'s format.
 fn renderer(cfg: &Config, labels: Option<LabelMap>) -> Box<dyn Render> {
     match cfg.format {
@@ -144,7 +152,10 @@ fn renderer(cfg: &Config, labels: Option<LabelMap>) -> Box<dyn Render> {
 impl Runner {
     /// A runner with settings `cfg`.
     pub fn new(cfg: Config) -> Runner {
-        let decoder = Decoder::new(cfg.decode);
+        let decoder = Decoder::new(Options {
+            validate_only: validate_only(&cfg, &Filter::new()),
+            ..cfg.decode
+        });
         Runner {
             cfg,
             decoder,
@@ -162,6 +173,10 @@ impl Runner {
 
     /// Applies `filter` to every message before rendering.
     pub fn with_filter(mut self, filter: Filter) -> Runner {
+        self.decoder = Decoder::new(Options {
+            validate_only: validate_only(&self.cfg, &filter),
+            ..self.cfg.decode
+        });
         self.filter = filter;
         self
     }

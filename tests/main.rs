@@ -22,6 +22,8 @@ mod common;
 mod escaping;
 #[path = "it/exchanges.rs"]
 mod exchanges;
+#[path = "it/fast_path.rs"]
+mod fast_path;
 #[path = "it/output.rs"]
 mod output;
 #[path = "it/subsystems.rs"]

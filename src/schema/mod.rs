@@ -10,6 +10,7 @@
 //! the kernel disagree, the tables follow the kernel (what real traffic carries) and
 //! the entry's `note` says how the spec differs.
 
+pub mod compiled;
 pub mod ct;
 pub mod enums;
 pub mod helper;

@@ -49,6 +49,7 @@ fn kernel_cases() -> Vec<Case> {
         &bytes,
         Options {
             endian: Some(Endian::Little),
+            ..Options::default()
         },
     );
     let mut cases: Vec<Case> = Vec::new();
