@@ -39,6 +39,17 @@ pub struct Cli {
     )]
     pub count: Option<u64>,
 
+    /// Decoding threads (default: one per core). The output is in capture order
+    /// and byte for byte the same whatever N; `-j 1` decodes on the reading
+    /// thread alone.
+    #[arg(
+        short = 'j',
+        long = "threads",
+        value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..)
+    )]
+    pub threads: Option<u16>,
+
     /// No progress indicator (it is shown on stderr only when stderr is a terminal).
     #[arg(short, long)]
     pub quiet: bool,

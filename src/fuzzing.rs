@@ -452,6 +452,9 @@ pub fn capture(data: &[u8]) {
             "{len} output bytes for a {}-byte capture ({format:?})",
             data.len()
         );
+        if format == Format::Json || exchanges {
+            threads_agree(data, cfg);
+        }
         match &first {
             None => first = Some((err, counts)),
             Some((e, c)) => assert!(
@@ -460,6 +463,28 @@ pub fn capture(data: &[u8]) {
             ),
         }
     }
+}
+
+/// The run of `cfg` over `data` on three threads prints what the sequential run
+/// prints, with the same counters and the same result.
+#[allow(clippy::panic)]
+fn threads_agree(data: &[u8], cfg: Config) {
+    let run = |threads: usize| {
+        let mut runner = Runner::new(cfg);
+        let mut out = Vec::new();
+        let res = runner.run_threads(data, &mut out, threads);
+        (res.err().map(|e| e.to_string()), runner.counts, out)
+    };
+    let (one, three) = (run(1), run(3));
+    assert!(
+        one == three,
+        "-j 3 differs from -j 1 ({:?}): {:?} {:?} vs {:?} {:?}",
+        cfg.format,
+        one.0,
+        one.1,
+        three.0,
+        three.1
+    );
 }
 
 /// Target `render`: a whole pcap or pcapng file rendered as JSON Lines, as the

@@ -156,6 +156,10 @@ fn run_files(cli: &Cli, runner: &mut Runner, out: &mut dyn Write) -> io::Result<
         eprintln!("nfct-decode: reading a capture from standard input (name a FILE, or pipe one in; --help)");
     }
     let several = files.len() > 1;
+    let threads = match cli.threads {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let mut fatal = false;
     for path in files {
         if runner.finished() {
@@ -167,13 +171,17 @@ fn run_files(cli: &Cli, runner: &mut Runner, out: &mut dyn Write) -> io::Result<
         }
         let result = if name == "-" {
             let progress = Progress::new(&name, None, show_progress);
-            runner.run(ProgressReader::new(io::stdin().lock(), progress), out)
+            runner.run_threads(
+                ProgressReader::new(io::stdin().lock(), progress),
+                out,
+                threads,
+            )
         } else {
             match File::open(path) {
                 Ok(f) => {
                     let total = f.metadata().ok().map(|m| m.len());
                     let progress = Progress::new(&name, total, show_progress);
-                    runner.run(ProgressReader::new(f, progress), out)
+                    runner.run_threads(ProgressReader::new(f, progress), out, threads)
                 }
                 Err(e) => {
                     out.flush()?;

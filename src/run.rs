@@ -17,6 +17,8 @@ use crate::view::Msg;
 use std::fmt;
 use std::io::{self, Read, Write};
 
+mod parallel;
+
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
@@ -70,11 +72,28 @@ impl Counts {
         self.findings.get(s as usize).copied().unwrap_or(0)
     }
 
+    /// Adds the counters of `other` (a share of the same run).
+    pub fn merge(&mut self, other: &Counts) {
+        self.records += other.records;
+        self.messages += other.messages;
+        for (a, b) in self.findings.iter_mut().zip(other.findings) {
+            *a += b;
+        }
+    }
+
     fn add(&mut self, f: &Finding) {
         if let Some(c) = self.findings.get_mut(f.severity as usize) {
             *c += 1;
         }
     }
+}
+
+/// See [`Runner::worker_parts`].
+struct WorkerParts {
+    cfg: Config,
+    filter: Filter,
+    labels: Option<LabelMap>,
+    input: Option<String>,
 }
 
 /// Why a run stopped early.
@@ -117,6 +136,10 @@ pub struct Runner {
     tracker: Option<Tracker>,
     summary: Option<Summary>,
     printed: u64,
+    /// The label names given (the workers of a parallel run render with them).
+    labels: Option<LabelMap>,
+    /// The name of the current input, when a run reads several.
+    input: Option<String>,
 }
 
 impl fmt::Debug for Runner {
@@ -168,6 +191,8 @@ impl Runner {
             tracker: (cfg.exchanges || cfg.summary).then(|| Tracker::new(decoder)),
             summary: cfg.summary.then(Summary::new),
             printed: 0,
+            labels: None,
+            input: None,
         }
     }
 
@@ -183,7 +208,8 @@ impl Runner {
 
     /// Conntrack format: label names for `labels=` (bit numbers without them).
     pub fn with_labels(mut self, labels: Option<LabelMap>) -> Runner {
-        self.render = renderer(&self.cfg, labels);
+        self.render = renderer(&self.cfg, labels.clone());
+        self.labels = labels;
         self
     }
 
@@ -258,7 +284,53 @@ impl Runner {
         if self.done {
             return Ok(());
         }
+        self.input = Some(name.to_string());
         self.render.start_input(out, name)
+    }
+
+    /// What a worker of a parallel run needs to be this runner on a share of the
+    /// records: the settings without the whole-run state (summary, exchanges,
+    /// message limit), the filter, the label names and the current input's name.
+    fn worker_parts(&self) -> WorkerParts {
+        WorkerParts {
+            cfg: Config {
+                summary: false,
+                exchanges: false,
+                max_messages: None,
+                ..self.cfg
+            },
+            filter: self.filter.clone(),
+            labels: self.labels.clone(),
+            input: self.input.clone(),
+        }
+    }
+
+    /// A worker of a parallel run (see [`Runner::worker_parts`]).
+    fn worker(parts: WorkerParts) -> Runner {
+        let mut w = Runner::new(parts.cfg)
+            .with_filter(parts.filter)
+            .with_labels(parts.labels);
+        if let Some(name) = parts.input {
+            // Only its renderer's state matters here (the name in JSON objects):
+            // the calling thread printed the input's heading.
+            let _ = w.start_input(&name, &mut io::sink());
+        }
+        w
+    }
+
+    /// Decodes a whole capture read from `input` on `threads` threads (`-j`), the
+    /// output in capture order and identical to [`Runner::run`]'s, which it is
+    /// for `threads` below 2.
+    pub fn run_threads<R: Read>(
+        &mut self,
+        input: R,
+        out: &mut dyn Write,
+        threads: usize,
+    ) -> Result<(), RunError> {
+        if threads < 2 {
+            return self.run(input, out);
+        }
+        parallel::run(self, input, out, threads)
     }
 
     /// Whether `max_messages` has been reached.
@@ -332,6 +404,36 @@ impl Runner {
         frame_findings: &[Finding],
         out: &mut dyn Write,
     ) -> io::Result<()> {
+        self.start_record(frame, frame_findings, out)?;
+        let mut rec = std::mem::take(&mut self.rec);
+        self.decoder
+            .decode_record(data, frame.link.protocol, &mut rec);
+        let result = self.decoded(frame, &rec, data, out);
+        self.rec = rec;
+        result
+    }
+
+    /// Everything after decoding a record into `rec`: its notices, then each
+    /// message through the filter, the tracker, the summary and the renderer.
+    fn decoded(
+        &mut self,
+        frame: &FrameMeta,
+        rec: &Record,
+        data: &[u8],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        self.record_notices(frame.number, rec, out)?;
+        self.messages(frame, rec, data, out)?;
+        self.flush_exchanges(out)
+    }
+
+    /// Counts a record and shows its record-level findings (before decoding).
+    fn start_record(
+        &mut self,
+        frame: &FrameMeta,
+        frame_findings: &[Finding],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         self.counts.records += 1;
         if let Some(s) = self.summary.as_mut() {
             s.record(frame);
@@ -340,37 +442,21 @@ impl Runner {
             self.counts.add(f);
             self.notice(Some(frame.number), f, None, out)?;
         }
-        self.decoder
-            .decode_record(data, frame.link.protocol, &mut self.rec);
-        self.record_notices(frame.number, out)?;
-        let rec = std::mem::take(&mut self.rec);
-        let result = self.messages(frame, &rec, data, out);
-        self.rec = rec;
-        result?;
-        self.flush_exchanges(out)
+        Ok(())
     }
 
     /// The findings of the record that belong to no message (a verdict with them:
     /// what the kernel does with the buffer).
-    fn record_notices(&mut self, frame: u64, out: &mut dyn Write) -> io::Result<()> {
-        if self.rec.record_findings.is_empty() {
-            return Ok(());
-        }
-        let rec = std::mem::take(&mut self.rec);
-        let mut result = Ok(());
+    fn record_notices(&mut self, frame: u64, rec: &Record, out: &mut dyn Write) -> io::Result<()> {
         for f in rec
             .record_findings
             .iter()
             .filter_map(|&i| rec.findings.get(i))
         {
             self.counts.add(f);
-            result = self.notice(Some(frame), f, rec.verdict.as_ref(), out);
-            if result.is_err() {
-                break;
-            }
+            self.notice(Some(frame), f, rec.verdict.as_ref(), out)?;
         }
-        self.rec = rec;
-        result
+        Ok(())
     }
 
     fn messages(

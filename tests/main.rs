@@ -31,5 +31,7 @@ mod subsystems;
 #[path = "it/subsystems_json.rs"]
 mod subsystems_json;
 mod support;
+#[path = "it/threads.rs"]
+mod threads;
 #[path = "it/verdicts.rs"]
 mod verdicts;

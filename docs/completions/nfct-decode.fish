@@ -5,6 +5,7 @@ conntrack\t'The lines conntrack-tools 1.4.7 prints (`conntrack -L/-G/-E/-S/-C`)'
 complete -c nfct-decode -l endian -d 'Byte order of the netlink headers (default: detected per record)' -r -f -a "little\t'Little-endian host (x86, arm64)'
 big\t'Big-endian host (s390x)'"
 complete -c nfct-decode -s c -l count -d 'Stop after N messages' -r
+complete -c nfct-decode -s j -l threads -d 'Decoding threads (default: one per core). The output is in capture order and byte for byte the same whatever N; `-j 1` decodes on the reading thread alone' -r
 complete -c nfct-decode -l filter -d 'Only messages matching EXPR (repeatable; all must match). EXPR is terms `key=value[,value]` joined by `and` / `&&` (binding tighter) and `or` / `||`, negated with `!` or `not`, grouped with parentheses. Keys: kind, dir, subsys, msg, family, proto, addr, src, dst (CIDR), port, sport, dport, zone, mark (N[/MASK]), status, errno, findings[=SEVERITY], code, frame (N, N-M, N-), nat (src, dst, any), label (bit or --labels name), state (tcp/sctp/dccp), helper. Notices about the file or a record are shown whatever it selects' -r
 complete -c nfct-decode -l ct-output -d 'Conntrack format: conntrack\'s `-o` options, comma-separated: extended, id, timestamp, ktimestamp, labels' -r
 complete -c nfct-decode -l labels -d 'Conntrack format: connlabel.conf giving names to label bits (without it, `labels=` lists bit numbers)' -r -F
