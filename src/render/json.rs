@@ -1,28 +1,24 @@
 //! JSON Lines output: one object per netlink message (and one per notice, exchange
 //! or summary). The format is a public interface, documented in docs/json.md.
 //!
-//! Objects are streamed with serde's `Serialize` over views of the record: nothing
-//! is copied into an intermediate `serde_json::Value`.
+//! Message objects, nearly all of the output, are written directly into a byte
+//! buffer (`json_msg`: static keys unescaped, capture strings escaped, numbers
+//! through itoa); notices, exchanges and the summary are streamed with serde's
+//! `Serialize` over views. Nothing is copied into a `serde_json::Value`.
 
-use super::{fmt_utc, write_hex, Render};
+use super::json_msg::{self, Out};
+use super::{write_hex, Render};
 use crate::capture::FrameMeta;
-use crate::decode::FlagName;
 use crate::exchange::{Exchange, Outcome};
 use crate::finding::Finding;
-use crate::model::{Body, Echo, Extack, Kind, NfInfo, Record};
-use crate::schema::enums::{self, TCP_FLAGS};
-use crate::schema::messages;
+use crate::model::Extack;
 use crate::summary::Summary;
 use crate::verdict::Verdict;
-use crate::view::{
-    errno_of, field_value, flag_iter, label_bits, netlink_family_name, Attr, Msg, Repr,
-};
-use crate::wire::{NfGenMsg, NlMsgHdr};
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use crate::view::{errno_of, Msg};
+use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use std::fmt;
 use std::io::{self, Write};
-use std::ops::Range;
 
 /// Writes JSON Lines. Each object is serialized into a reused buffer and written
 /// with one `write_all`: serde_json's many small writes would otherwise each go
@@ -32,6 +28,8 @@ pub struct JsonRenderer {
     buf: Vec<u8>,
     /// `"file":"NAME",` for runs over several inputs (put first in every object).
     file: Vec<u8>,
+    /// Attribute keys that are not plain kernel names (`attr-N`, `name#2`).
+    scratch: String,
 }
 
 impl JsonRenderer {
@@ -53,7 +51,17 @@ impl JsonRenderer {
 
 impl Render for JsonRenderer {
     fn message(&mut self, out: &mut dyn Write, frame: &FrameMeta, msg: &Msg<'_>) -> io::Result<()> {
-        self.write(out, &MsgJson { frame, msg })
+        // Written directly (json_msg), not through serde: the message objects are
+        // nearly all of the output.
+        self.buf.clear();
+        self.buf.push(b'{');
+        self.buf.extend_from_slice(&self.file);
+        let mut o = Out(&mut self.buf);
+        json_msg::message(&mut o, frame, msg, &mut self.scratch);
+        // The members end with a comma: it becomes the closing brace.
+        self.buf.pop();
+        self.buf.extend_from_slice(b"}\n");
+        out.write_all(&self.buf)
     }
 
     fn notice(
@@ -103,206 +111,6 @@ impl Render for JsonRenderer {
     }
 }
 
-struct MsgJson<'a> {
-    frame: &'a FrameMeta,
-    msg: &'a Msg<'a>,
-}
-
-impl<'a> MsgJson<'a> {
-    fn attrs(&self, range: Range<usize>) -> Attrs<'a> {
-        Attrs {
-            rec: self.msg.record(),
-            data: self.msg.data(),
-            range,
-        }
-    }
-}
-
-impl Serialize for MsgJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (f, v) = (self.frame, self.msg);
-        let msg = v.message();
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("frame", &f.number)?;
-        m.serialize_entry(
-            "time",
-            &Disp(|w: &mut fmt::Formatter<'_>| fmt_utc(w, f.ts, f.precision)),
-        )?;
-        m.serialize_entry("ts_ns", &(f.ts.as_nanos() as u64))?;
-        m.serialize_entry("linktype", &f.linktype)?;
-        m.serialize_entry("link", &f.link)?;
-        m.serialize_entry("offset", &msg.offset)?;
-        m.serialize_entry("byte_order", &v.order())?;
-        m.serialize_entry(
-            "protocol",
-            &netlink_family_name(msg.protocol).unwrap_or("unknown"),
-        )?;
-        m.serialize_entry("direction", &msg.direction)?;
-        m.serialize_entry("kind", msg.kind.as_str())?;
-        m.serialize_entry(
-            "name",
-            &Disp(|w: &mut fmt::Formatter<'_>| fmt::Display::fmt(&v.name(), w)),
-        )?;
-        m.serialize_entry(
-            "nlmsg",
-            &HdrJson {
-                h: &msg.header,
-                msg: Some(v),
-            },
-        )?;
-        match &msg.body {
-            Body::Nf(nf) => {
-                nf_entries(&mut m, nf, msg.kind)?;
-                if nf.set.is_some() {
-                    m.serialize_entry("attrs", &self.attrs(msg.attrs.clone()))?;
-                } else {
-                    m.serialize_entry(
-                        "payload",
-                        &Hex(v.data().get(msg.payload.clone()).unwrap_or(&[])),
-                    )?;
-                }
-            }
-            Body::Error { error, echo } => {
-                m.serialize_entry("error", &ErrJson(*error))?;
-                if let Some(e) = echo {
-                    m.serialize_entry(
-                        "echo",
-                        &EchoJson {
-                            e,
-                            rec: v.record(),
-                            data: v.data(),
-                        },
-                    )?;
-                }
-                if !msg.attrs.is_empty() {
-                    m.serialize_entry("extack", &self.attrs(msg.attrs.clone()))?;
-                }
-                extack_attr(&mut m, msg.extack.as_deref())?;
-            }
-            Body::Done { status, nfgen } => {
-                m.serialize_entry("status", status)?;
-                if let Some(g) = nfgen {
-                    m.serialize_entry("nfgen", &NfgenJson(g))?;
-                }
-                if !msg.attrs.is_empty() {
-                    m.serialize_entry("extack", &self.attrs(msg.attrs.clone()))?;
-                }
-                extack_attr(&mut m, msg.extack.as_deref())?;
-            }
-            Body::Raw | Body::Truncated => {
-                m.serialize_entry(
-                    "payload",
-                    &Hex(v.data().get(msg.payload.clone()).unwrap_or(&[])),
-                )?;
-            }
-        }
-        m.serialize_entry("findings", v.findings())?;
-        if let Some(verdict) = v.verdict() {
-            m.serialize_entry("verdict", verdict)?;
-        }
-        m.end()
-    }
-}
-
-/// `extack_attr`: the attribute the extended ACK's offset points at in the echoed
-/// request (`path`, `type`), when the decoder could resolve it.
-fn extack_attr<M: SerializeMap>(m: &mut M, x: Option<&Extack>) -> Result<(), M::Error> {
-    let Some(x) = x else { return Ok(()) };
-    let Some(path) = &x.path else { return Ok(()) };
-    #[derive(Serialize)]
-    struct At<'a> {
-        path: &'a str,
-        #[serde(rename = "type")]
-        ty: Option<&'static str>,
-    }
-    m.serialize_entry(
-        "extack_attr",
-        &At {
-            path,
-            ty: x.attr_type,
-        },
-    )
-}
-
-fn nf_entries<M: SerializeMap>(m: &mut M, nf: &NfInfo, kind: Kind) -> Result<(), M::Error> {
-    m.serialize_entry("nfgen", &NfgenJson(&nf.nfgen))?;
-    if matches!(kind, Kind::BatchBegin | Kind::BatchEnd) {
-        // A batch message's subsystem is in its res_id (as the text line says).
-        match u8::try_from(nf.nfgen.res_id)
-            .ok()
-            .and_then(messages::subsys_name)
-        {
-            Some(s) => m.serialize_entry("subsystem", s)?,
-            None => m.serialize_entry("subsystem", &nf.nfgen.res_id)?,
-        }
-        m.serialize_entry("message", kind.as_str())?;
-        return m.serialize_entry("set", &nf.set.map(|s| s.name));
-    }
-    if let Some(s) = messages::subsys_name(nf.subsys) {
-        m.serialize_entry("subsystem", s)?;
-    } else {
-        m.serialize_entry("subsystem", &nf.subsys)?;
-    }
-    if let Some(n) = messages::msg_name(nf.subsys, nf.msg) {
-        m.serialize_entry("message", n)?;
-    } else {
-        m.serialize_entry("message", &nf.msg)?;
-    }
-    m.serialize_entry("set", &nf.set.map(|s| s.name))
-}
-
-struct NfgenJson<'a>(&'a NfGenMsg);
-
-impl Serialize for NfgenJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let g = self.0;
-        let mut m = s.serialize_map(Some(3))?;
-        match enums::FAMILY.name_of(u64::from(g.family)) {
-            Some(n) => m.serialize_entry("family", n)?,
-            None => m.serialize_entry("family", &g.family)?,
-        }
-        m.serialize_entry("version", &g.version)?;
-        m.serialize_entry("res_id", &g.res_id)?;
-        m.end()
-    }
-}
-
-struct HdrJson<'a> {
-    h: &'a NlMsgHdr,
-    msg: Option<&'a Msg<'a>>,
-}
-
-impl Serialize for HdrJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let h = self.h;
-        let mut m = s.serialize_map(Some(6))?;
-        m.serialize_entry("len", &h.len)?;
-        m.serialize_entry("type", &h.ty)?;
-        m.serialize_entry("flags", &h.flags)?;
-        if let Some(msg) = self.msg {
-            m.serialize_entry("flag_names", &FlagsJson(msg))?;
-        }
-        m.serialize_entry("seq", &h.seq)?;
-        m.serialize_entry("portid", &h.portid)?;
-        m.end()
-    }
-}
-
-struct FlagsJson<'a>(&'a Msg<'a>);
-
-impl Serialize for FlagsJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(None)?;
-        for f in self.0.flags() {
-            match f {
-                FlagName::Known(n) => seq.serialize_element(n)?,
-                FlagName::Unknown(b) => seq.serialize_element(&b)?,
-            }
-        }
-        seq.end()
-    }
-}
-
 struct ErrJson(i32);
 
 impl Serialize for ErrJson {
@@ -312,44 +120,6 @@ impl Serialize for ErrJson {
         let e = errno_of(self.0).filter(|_| self.0 != 0);
         m.serialize_entry("name", &e.map(|x| x.0))?;
         m.serialize_entry("text", &e.map(|x| x.1))?;
-        m.end()
-    }
-}
-
-struct EchoJson<'a> {
-    e: &'a Echo,
-    rec: &'a Record,
-    data: &'a [u8],
-}
-
-impl Serialize for EchoJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let e = self.e;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("offset", &e.offset)?;
-        m.serialize_entry("capped", &e.capped)?;
-        m.serialize_entry(
-            "nlmsg",
-            &HdrJson {
-                h: &e.header,
-                msg: None,
-            },
-        )?;
-        if let Some(nf) = &e.nf {
-            nf_entries(&mut m, nf, Kind::Request)?;
-            if nf.set.is_some() && !e.capped {
-                m.serialize_entry(
-                    "attrs",
-                    &Attrs {
-                        rec: self.rec,
-                        data: self.data,
-                        range: e.attrs.clone(),
-                    },
-                )?;
-            }
-        } else if !e.raw.is_empty() {
-            m.serialize_entry("payload", &Hex(self.data.get(e.raw.clone()).unwrap_or(&[])))?;
-        }
         m.end()
     }
 }
@@ -388,101 +158,6 @@ impl Serialize for TextJson<'_> {
     }
 }
 
-/// A node range as a JSON object keyed by kernel names.
-struct Attrs<'a> {
-    rec: &'a Record,
-    data: &'a [u8],
-    range: Range<usize>,
-}
-
-impl Serialize for Attrs<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        // Attribute numbers seen in this nest (below 64; the rest are counted by a
-        // scan, which only unknown attributes can need).
-        let mut seen: u64 = 0;
-        for i in self.rec.children(self.range.clone()) {
-            let a = Attr::new(self.rec, self.data, i);
-            let num = a.num();
-            let repeated = if num < 64 {
-                let r = seen & (1 << num) != 0;
-                seen |= 1 << num;
-                r
-            } else {
-                true
-            };
-            // Repeated attributes: the first keeps the name, later ones get "#2", "#3"...
-            let dup = if repeated {
-                self.rec
-                    .children(self.range.start..i)
-                    .filter(|&j| Attr::new(self.rec, self.data, j).num() == num)
-                    .count()
-            } else {
-                0
-            };
-            let repr = a.value();
-            let value = if repr.is_nest() {
-                AttrValue::Nest(Attrs {
-                    rec: self.rec,
-                    data: self.data,
-                    range: self.rec.child_range(i),
-                })
-            } else {
-                AttrValue::Leaf(ReprJson(repr))
-            };
-            match (a.kernel_name(), dup) {
-                // The common case: the kernel name as it is, no formatting.
-                (Some(n), 0) => m.serialize_entry(n, &value)?,
-                _ => {
-                    let name = a.name();
-                    let key = Disp(move |f: &mut fmt::Formatter<'_>| {
-                        fmt::Display::fmt(&name, f)?;
-                        if dup > 0 {
-                            write!(f, "#{}", dup + 1)?;
-                        }
-                        Ok(())
-                    });
-                    m.serialize_entry(&key, &value)?;
-                }
-            }
-        }
-        m.end()
-    }
-}
-
-struct ReprJson<'a>(Repr<'a>);
-
-/// An attribute's JSON value: an object of its children, or its value.
-enum AttrValue<'a> {
-    Nest(Attrs<'a>),
-    Leaf(ReprJson<'a>),
-}
-
-impl Serialize for AttrValue<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            AttrValue::Nest(a) => a.serialize(s),
-            AttrValue::Leaf(r) => r.serialize(s),
-        }
-    }
-}
-
-/// A sequence of flag names (unknown bits as numbers).
-struct FlagSeq<I: Iterator<Item = Result<&'static str, u64>> + Clone>(I);
-
-impl<I: Iterator<Item = Result<&'static str, u64>> + Clone> Serialize for FlagSeq<I> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(None)?;
-        for it in self.0.clone() {
-            match it {
-                Ok(n) => seq.serialize_element(n)?,
-                Err(b) => seq.serialize_element(&b)?,
-            }
-        }
-        seq.end()
-    }
-}
-
 /// Serializes as a string written by a formatting closure: serde_json escapes it
 /// straight into the output, with no intermediate `String`.
 struct Disp<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result>(F);
@@ -496,79 +171,6 @@ impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Disp<F> {
 impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> Serialize for Disp<F> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
-    }
-}
-
-impl Serialize for ReprJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            Repr::Num(v) => s.serialize_u64(*v),
-            Repr::HexNum(v) => {
-                let v = *v;
-                s.collect_str(&Disp(move |f: &mut fmt::Formatter<'_>| write!(f, "{v:#x}")))
-            }
-            Repr::V4(a) => {
-                let o = a.octets();
-                s.collect_str(&Disp(move |f: &mut fmt::Formatter<'_>| {
-                    let mut b = itoa::Buffer::new();
-                    for (i, x) in o.iter().enumerate() {
-                        if i > 0 {
-                            f.write_str(".")?;
-                        }
-                        f.write_str(b.format(*x))?;
-                    }
-                    Ok(())
-                }))
-            }
-            Repr::V6(a) => s.collect_str(a),
-            Repr::EnumName(n) => s.serialize_str(n),
-            Repr::FlagList(flags, v) => FlagSeq(flag_iter(flags, *v)).serialize(s),
-            Repr::TcpFlags(fl, mask) => {
-                let mut m = s.serialize_map(Some(2))?;
-                m.serialize_entry("flags", &FlagSeq(flag_iter(&TCP_FLAGS, u64::from(*fl))))?;
-                m.serialize_entry("mask", &FlagSeq(flag_iter(&TCP_FLAGS, u64::from(*mask))))?;
-                m.end()
-            }
-            Repr::Time(ns) => {
-                let ns = *ns;
-                let mut m = s.serialize_map(Some(2))?;
-                m.serialize_entry("ns", &ns)?;
-                m.serialize_entry(
-                    "utc",
-                    &Disp(move |f: &mut fmt::Formatter<'_>| {
-                        fmt_utc(
-                            f,
-                            std::time::Duration::from_nanos(ns),
-                            crate::capture::TsPrecision::Nano,
-                        )
-                    }),
-                )?;
-                m.end()
-            }
-            Repr::Labels(bytes, order) => {
-                let mut seq = s.serialize_seq(None)?;
-                let mut err = None;
-                label_bits(bytes, *order, |b| {
-                    if err.is_none() {
-                        err = seq.serialize_element(&b).err();
-                    }
-                });
-                match err {
-                    Some(e) => Err(e),
-                    None => seq.end(),
-                }
-            }
-            Repr::Text(t) => TextJson(t).serialize(s),
-            Repr::Struct(st, bytes, order) => {
-                let mut m = s.serialize_map(None)?;
-                for f in st.fields.iter().filter(|f| !f.pad) {
-                    m.serialize_entry(f.name, &ReprJson(field_value(f, bytes, *order)))?;
-                }
-                m.end()
-            }
-            Repr::Hex(b) => Hex(b).serialize(s),
-            Repr::Nest => s.serialize_unit(),
-        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod conntrack;
 pub mod json;
+mod json_msg;
 pub mod text;
 
 use crate::capture::FrameMeta;

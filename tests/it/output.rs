@@ -188,3 +188,39 @@ mod first_contact {
         }
     }
 }
+
+/// The JSON writer writes attribute and struct field names as object keys without
+/// escaping them (src/render/json_msg.rs): none may need it. Every set reachable
+/// from the set list, through nests, sub-messages and structures.
+#[test]
+fn schema_names_are_json_keys_as_they_are() {
+    use nfct_decode::schema::{AttrSet, Type, SETS};
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| (0x21..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    };
+    let mut stack: Vec<&'static AttrSet> = SETS.to_vec();
+    let mut seen = std::collections::HashSet::new();
+    let mut names = 0;
+    while let Some(set) = stack.pop() {
+        if !seen.insert(std::ptr::from_ref(set) as usize) {
+            continue;
+        }
+        for d in set.attrs {
+            assert!(plain(d.name), "{}: {:?}", set.name, d.name);
+            names += 1;
+            match d.ty {
+                Type::Nest(s) => stack.push(s),
+                Type::Sub(sm) => stack.extend(sm.cases.iter().map(|(_, s)| *s).chain(sm.default)),
+                Type::Struct(st) => {
+                    for f in st.fields {
+                        assert!(plain(f.name), "{}: {:?}", st.name, f.name);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(names > 250, "{names} names");
+}
