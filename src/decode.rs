@@ -182,6 +182,9 @@ struct Ctx<'d, 'r> {
     family: u8,
     /// [`Options::validate_only`].
     validate_only: bool,
+    /// Walk every message in full, without the compiled schema's fast path (the
+    /// reference the fast path is tested against).
+    reference: bool,
 }
 
 impl Decoder {
@@ -194,6 +197,18 @@ impl Decoder {
     /// `rec`, which is cleared first. `protocol` is the netlink family from the
     /// cooked header (12 = NETLINK_NETFILTER).
     pub fn decode_record(&self, data: &[u8], protocol: u16, rec: &mut Record) {
+        self.decode_record_with(data, protocol, rec, false);
+    }
+
+    /// [`Decoder::decode_record`] with every attribute through the full walk, none
+    /// through the compiled schema's fast path: the same result, slower. The
+    /// reference the fast path is tested against (tests, fuzz targets).
+    #[doc(hidden)]
+    pub fn decode_record_reference(&self, data: &[u8], protocol: u16, rec: &mut Record) {
+        self.decode_record_with(data, protocol, rec, true);
+    }
+
+    fn decode_record_with(&self, data: &[u8], protocol: u16, rec: &mut Record, reference: bool) {
         rec.clear();
         let order = match self.opts.endian {
             Some(o) => o,
@@ -223,7 +238,8 @@ impl Decoder {
             path: [PathElem::Num(0); MAX_DEPTH + 1],
             direction: Direction::ToKernel,
             family: 0,
-            validate_only: self.opts.validate_only,
+            validate_only: self.opts.validate_only && !reference,
+            reference,
         };
         let mut off = 0usize;
         while off < data.len() {
@@ -317,6 +333,7 @@ impl Decoder {
             direction,
             family: 0,
             validate_only: self.opts.validate_only,
+            reference: false,
         };
         walk_top(&mut ctx, 0, payload.len(), Some(set))
     }
@@ -720,19 +737,29 @@ fn walk_top(
     set: Option<&'static AttrSet>,
 ) -> Range<usize> {
     let first = ctx.rec.nodes.len();
-    if ctx.validate_only && clean(ctx, start, end, set) {
-        return first..first;
+    if !ctx.reference {
+        if let Some(clean) = fast_walk(ctx, start, end, set) {
+            return first..first + clean;
+        }
+        // Something to report: the full walk says what.
+        ctx.rec.nodes.truncate(first);
     }
     walk(ctx, start, end, set, 0);
     first..ctx.rec.nodes.len()
 }
 
-/// Whether the compiled schema finds nothing to report in `start..end` of `set`.
-fn clean(ctx: &Ctx<'_, '_>, start: usize, end: usize, set: Option<&'static AttrSet>) -> bool {
+/// The common case, clean attributes, through the compiled schema
+/// ([`compiled::Compiled::walk`]): the nodes the full walk would build (none when
+/// validating only), and their number; `None` when the full walk has something
+/// to report (then some nodes may have been pushed).
+fn fast_walk(
+    ctx: &mut Ctx<'_, '_>,
+    start: usize,
+    end: usize,
+    set: Option<&'static AttrSet>,
+) -> Option<usize> {
     let c = compiled::compiled();
-    let Some(i) = set.and_then(|s| c.find(s)) else {
-        return false;
-    };
+    let i = set.and_then(|s| c.find(s))?;
     let scope = compiled::Scope {
         data: ctx.data,
         order: ctx.order,
@@ -740,7 +767,69 @@ fn clean(ctx: &Ctx<'_, '_>, start: usize, end: usize, set: Option<&'static AttrS
         to_kernel: ctx.direction == Direction::ToKernel,
         max_depth: MAX_DEPTH,
     };
-    c.clean(&scope, i, start, end, 0)
+    if ctx.validate_only {
+        return c.clean(&scope, i, start, end, 0).then_some(0);
+    }
+    let first = ctx.rec.nodes.len();
+    let mut b = Builder {
+        nodes: &mut ctx.rec.nodes,
+        open: [0; MAX_DEPTH + 1],
+        depth: 0,
+    };
+    let ok = c.walk(&scope, i, start, end, 0, &mut b);
+    ok.then(|| ctx.rec.nodes.len() - first)
+}
+
+/// Pushes the nodes of clean attributes, as [`walk`] would.
+struct Builder<'n> {
+    nodes: &'n mut Vec<Node>,
+    /// The nests whose `end` is not known yet (their node indices).
+    open: [usize; MAX_DEPTH + 1],
+    depth: usize,
+}
+
+impl compiled::Visitor for Builder<'_> {
+    const VALUES: bool = true;
+
+    #[inline]
+    fn attr(&mut self, a: &compiled::Clean) {
+        let idx = self.nodes.len();
+        self.nodes.push(Node {
+            def: Some(a.def),
+            set: a.set,
+            nla_type: a.ty,
+            nla_len: a.len,
+            offset: a.offset as u32,
+            depth: a.depth as u16,
+            end: idx as u32 + 1,
+            value: match a.value {
+                compiled::Leaf::Nest => Value::Nest,
+                compiled::Leaf::Uint(v) => Value::Uint(v),
+                compiled::Leaf::Bytes => Value::Bytes,
+                compiled::Leaf::Text => Value::Text,
+                compiled::Leaf::Pad => Value::Pad,
+            },
+        });
+        if a.value == compiled::Leaf::Nest {
+            if let Some(slot) = self.open.get_mut(self.depth) {
+                *slot = idx;
+            }
+            self.depth += 1;
+        }
+    }
+
+    #[inline]
+    fn end_nest(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+        let end = self.nodes.len() as u32;
+        if let Some(n) = self
+            .open
+            .get(self.depth)
+            .and_then(|&i| self.nodes.get_mut(i))
+        {
+            n.end = end;
+        }
+    }
 }
 
 #[cold]

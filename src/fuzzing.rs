@@ -336,26 +336,56 @@ pub fn record(data: &[u8]) {
     );
 }
 
-/// Where decoding `data` with [`Options::validate_only`] differs from the full
-/// decode with the same byte-order option, or `None`: the two paths must give the
-/// same messages (headers, kinds, bodies, verdicts, extended ACKs), the same
-/// findings (code, severity, path, offset, message, what the kernel does) and the
-/// same record findings; only the node arena (and so the node links of messages
-/// and findings) may differ.
+/// Where the three ways to decode `data` differ (with the same byte-order
+/// option), or `None`: the reference (every attribute through the full walk), the
+/// default (clean messages through the compiled schema's fast path) and
+/// [`Options::validate_only`]. The reference and the default must agree in
+/// everything, nodes included; validating only must give the same messages
+/// (headers, kinds, bodies, verdicts, extended ACKs), findings (code, severity,
+/// path, offset, message, what the kernel does) and record findings, and may
+/// differ only in the node arena (and so the node links).
 pub fn validate_only_differs(data: &[u8], protocol: u16, endian: Option<Endian>) -> Option<String> {
     let mut full = Record::default();
     let mut fast = Record::default();
-    Decoder::new(Options {
+    let mut reference = Record::default();
+    let decoder = Decoder::new(Options {
         endian,
         validate_only: false,
-    })
-    .decode_record(data, protocol, &mut full);
+    });
+    decoder.decode_record(data, protocol, &mut full);
+    decoder.decode_record_reference(data, protocol, &mut reference);
     Decoder::new(Options {
         endian,
         validate_only: true,
     })
     .decode_record(data, protocol, &mut fast);
-    let (a, b) = (comparable(&full), comparable(&fast));
+    let (r, a, b) = (comparable(&reference), comparable(&full), comparable(&fast));
+    if r != a {
+        return Some(format!("full walk:\n{r}\nfast path:\n{a}"));
+    }
+    // With nodes, the fast path builds exactly the full walk's.
+    let nodes = |r: &Record| {
+        r.nodes
+            .iter()
+            .map(|n| {
+                let def = n.def.map_or(0, |d| std::ptr::from_ref(d) as usize);
+                let set = std::ptr::from_ref(n.set) as usize;
+                let v = format!("{:?}", n.value);
+                (def, set, n.nla_type, n.nla_len, n.offset, n.depth, n.end, v)
+            })
+            .collect::<Vec<_>>()
+    };
+    let (rn, an) = (nodes(&reference), nodes(&full));
+    if rn != an || reference.messages.len() != full.messages.len() {
+        return Some(format!(
+            "full walk nodes:\n{rn:?}\nfast path nodes:\n{an:?}"
+        ));
+    }
+    for (x, y) in reference.messages.iter().zip(&full.messages) {
+        if x.attrs != y.attrs {
+            return Some(format!("node ranges {:?} vs {:?}", x.attrs, y.attrs));
+        }
+    }
     (a != b).then(|| format!("full decode:\n{a}\nvalidate only:\n{b}"))
 }
 

@@ -45,8 +45,10 @@ enum Kind {
     Nest,
     /// An unsigned integer of `size` bytes.
     Uint,
-    /// Opaque bytes, a C structure, a pad: only the length bounds.
+    /// Opaque bytes, a C structure: the length bounds, family, labels.
     Bytes,
+    /// A padding attribute (its value is ignored).
+    Pad,
     /// A string (NLA_STRING / NLA_NUL_STRING).
     Text,
     /// Needs the full walk whenever present (a sub-message: its set depends on a
@@ -108,6 +110,62 @@ pub struct Scope<'a> {
     pub to_kernel: bool,
     /// The deepest nest level walked (the decoder's `MAX_DEPTH`).
     pub max_depth: usize,
+}
+
+/// A clean attribute's value, as the full walk would decode it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaf {
+    /// A nest: its children follow.
+    Nest,
+    /// An integer (0 for visitors that do not read values).
+    Uint(u64),
+    /// Bytes (binary, a C structure).
+    Bytes,
+    /// A string.
+    Text,
+    /// A padding attribute.
+    Pad,
+}
+
+/// One attribute [`Compiled::walk`] found clean.
+#[derive(Debug, Clone, Copy)]
+pub struct Clean {
+    /// Its entry.
+    pub def: &'static AttrDef,
+    /// The set it is in.
+    pub set: &'static AttrSet,
+    /// nla_type with its flag bits.
+    pub ty: u16,
+    /// nla_len.
+    pub len: u16,
+    /// Offset of its header in [`Scope::data`].
+    pub offset: usize,
+    /// Its nesting depth (0: the message's attributes).
+    pub depth: usize,
+    /// Its value.
+    pub value: Leaf,
+}
+
+/// What [`Compiled::walk`] tells about the attributes it walks.
+pub trait Visitor {
+    /// Whether it reads integer values (else they are read only when a check
+    /// needs them).
+    const VALUES: bool;
+    /// A clean attribute (a nest: before its children).
+    fn attr(&mut self, a: &Clean);
+    /// The children of the last nest not yet ended are done.
+    fn end_nest(&mut self);
+}
+
+/// A visitor that does nothing: [`Compiled::clean`].
+struct NoVisit;
+
+impl Visitor for NoVisit {
+    const VALUES: bool = false;
+    #[inline]
+    fn attr(&mut self, _: &Clean) {}
+    #[inline]
+    fn end_nest(&mut self) {}
 }
 
 /// The compiled schema (built on first use from the message table).
@@ -185,17 +243,42 @@ impl Compiled {
     /// `depth`, are such that the full walk reports nothing about them (see the
     /// module documentation: `false` may be wrong, `true` may not).
     pub fn clean(&self, s: &Scope<'_>, set: u32, start: usize, end: usize, depth: usize) -> bool {
-        s.data
-            .get(start..end)
-            .is_some_and(|attrs| self.clean_in(s, set, attrs, depth))
+        self.walk(s, set, start, end, depth, &mut NoVisit)
     }
 
-    /// [`Compiled::clean`] over the attribute bytes `buf` themselves.
-    fn clean_in(&self, s: &Scope<'_>, set: u32, mut buf: &[u8], depth: usize) -> bool {
+    /// Walks the attributes in `start..end` of compiled set `set` at nesting
+    /// `depth`, telling `v` about each in order (pre-order: a nest before its
+    /// children, [`Visitor::end_nest`] after them), while every one is clean.
+    /// Returns whether all were; after `false` the visitor has seen a prefix.
+    pub fn walk<V: Visitor>(
+        &self,
+        s: &Scope<'_>,
+        set: u32,
+        start: usize,
+        end: usize,
+        depth: usize,
+        v: &mut V,
+    ) -> bool {
+        s.data
+            .get(start..end)
+            .is_some_and(|attrs| self.walk_in(s, set, attrs, start, depth, v))
+    }
+
+    /// [`Compiled::walk`] over the attribute bytes `buf`, found at offset `base`.
+    fn walk_in<V: Visitor>(
+        &self,
+        s: &Scope<'_>,
+        set: u32,
+        mut buf: &[u8],
+        base: usize,
+        depth: usize,
+        v: &mut V,
+    ) -> bool {
         let Some(cs) = self.sets.get(set as usize) else {
             return false;
         };
         let mut seen: u64 = 0;
+        let mut off = base;
         while !buf.is_empty() {
             let Some(h) = NlAttrHdr::parse(buf, s.order) else {
                 return false; // leftover bytes
@@ -228,15 +311,33 @@ impl Compiled {
             {
                 return false;
             }
-            let ok = match e.kind {
-                Kind::Nest => depth < s.max_depth && self.clean_in(s, e.child, value, depth + 1),
-                Kind::Uint => e.checks == 0 || uint_clean(s, e, value),
-                Kind::Bytes => e.checks == 0 || bytes_clean(s, e, vlen),
-                Kind::Text => text_clean(e.def, value),
-                Kind::Full => false,
+            let leaf = match e.kind {
+                Kind::Nest => Some(Leaf::Nest),
+                Kind::Uint => uint_clean(s, e, value, V::VALUES).map(Leaf::Uint),
+                Kind::Bytes => (e.checks == 0 || bytes_clean(s, e, vlen)).then_some(Leaf::Bytes),
+                Kind::Pad => Some(Leaf::Pad),
+                Kind::Text => text_clean(e.def, value).then_some(Leaf::Text),
+                Kind::Full => None,
             };
-            if !ok {
+            let Some(leaf) = leaf else {
                 return false;
+            };
+            v.attr(&Clean {
+                def: e.def,
+                set: cs.set,
+                ty: h.ty,
+                len: h.len,
+                offset: off,
+                depth,
+                value: leaf,
+            });
+            if e.kind == Kind::Nest {
+                if depth >= s.max_depth
+                    || !self.walk_in(s, e.child, value, off + NLA_HDRLEN, depth + 1, v)
+                {
+                    return false;
+                }
+                v.end_nest();
             }
             // The alignment padding (up to 3 bytes, fewer at the end of the parent)
             // must be zero.
@@ -245,6 +346,7 @@ impl Compiled {
             if padding.iter().any(|&b| b != 0) {
                 return false;
             }
+            off += len + pad;
             buf = next;
         }
         true
@@ -292,7 +394,7 @@ fn entry(d: &'static AttrDef, child: u32) -> Entry {
         }
         Type::Sub(_) => e.kind = Kind::Full,
         Type::Struct(st) => e.lo = u16::try_from(st.size).unwrap_or(u16::MAX),
-        Type::Pad => {}
+        Type::Pad => e.kind = Kind::Pad,
         Type::U8 | Type::U16 | Type::U32 | Type::U64 => {
             let size = d.ty.fixed_size().unwrap_or(0);
             e.kind = Kind::Uint;
@@ -344,11 +446,14 @@ fn family_clean(s: &Scope<'_>, is_v6: bool) -> bool {
     }
 }
 
-fn uint_clean(s: &Scope<'_>, e: &Entry, bytes: &[u8]) -> bool {
+/// The value of a clean integer (0 when `values` is false and no check reads it),
+/// `None` when the full walk would report it.
+fn uint_clean(s: &Scope<'_>, e: &Entry, bytes: &[u8], values: bool) -> Option<u64> {
+    if e.checks == 0 && !values {
+        return Some(0);
+    }
     let order = if e.big { Endian::Big } else { s.order };
-    let Some(v) = read_uint(bytes, usize::from(e.size), order) else {
-        return false;
-    };
+    let v = read_uint(bytes, usize::from(e.size), order)?;
     if e.checks & check::ENUM != 0 {
         let known = if v < 64 {
             e.mask & 1u64 << v != 0
@@ -356,13 +461,13 @@ fn uint_clean(s: &Scope<'_>, e: &Entry, bytes: &[u8]) -> bool {
             matches!(e.def.display, Display::Enum(en) if en.name_of(v).is_some())
         };
         if !known {
-            return false;
+            return None;
         }
     }
     if e.checks & check::FLAGS != 0 && v & !e.mask != 0 {
-        return false;
+        return None;
     }
-    e.checks & check::IPV4 == 0 || family_clean(s, false)
+    (e.checks & check::IPV4 == 0 || family_clean(s, false)).then_some(v)
 }
 
 fn bytes_clean(s: &Scope<'_>, e: &Entry, vlen: usize) -> bool {
