@@ -12,6 +12,7 @@ use crate::decode::FlagName;
 use crate::model::{Body, Echo, Extack, Kind, NfInfo, Record};
 use crate::schema::enums::{self, Flags, TCP_FLAGS};
 use crate::schema::messages;
+use crate::view::time::{utc_bytes, UTC_MAX};
 use crate::view::{
     errno_of, field_value, flag_iter, label_bits, netlink_family_name, Attr, Msg, Repr,
 };
@@ -98,6 +99,20 @@ impl Out<'_> {
         self.end_value();
     }
 
+    /// A name from the tables (kinds, directions, enum and flag names, set and
+    /// message names, errno names and texts): none needs escaping
+    /// (`tests/it/output.rs`, and checked here in debug builds).
+    #[inline]
+    fn name(&mut self, s: &'static str) {
+        debug_assert!(
+            s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\'),
+            "{s:?} needs escaping"
+        );
+        self.0.push(b'"');
+        self.raw(s.as_bytes());
+        self.raw(b"\",");
+    }
+
     /// A string made by `f` (which writes only what needs no escaping: digits,
     /// punctuation, hex, names of the tables).
     fn str_with(&mut self, f: impl FnOnce(&mut Self) -> fmt::Result) {
@@ -125,7 +140,7 @@ pub(super) fn message(o: &mut Out<'_>, f: &FrameMeta, v: &Msg<'_>, scratch: &mut
     o.key("frame");
     o.u64(f.number);
     o.key("time");
-    o.str_with(|o| fmt_utc(o, f.ts, f.precision));
+    utc(o, f.ts, f.precision);
     o.key("ts_ns");
     o.u64(f.ts.as_nanos() as u64);
     o.key("linktype");
@@ -149,16 +164,16 @@ pub(super) fn message(o: &mut Out<'_>, f: &FrameMeta, v: &Msg<'_>, scratch: &mut
     o.key("offset");
     o.u64(msg.offset as u64);
     o.key("byte_order");
-    o.str(match v.order() {
+    o.name(match v.order() {
         Endian::Little => "little",
         Endian::Big => "big",
     });
     o.key("protocol");
-    o.str(netlink_family_name(msg.protocol).unwrap_or("unknown"));
+    o.name(netlink_family_name(msg.protocol).unwrap_or("unknown"));
     o.key("direction");
-    o.str(msg.direction.as_str());
+    o.name(msg.direction.as_str());
     o.key("kind");
-    o.str(msg.kind.as_str());
+    o.name(msg.kind.as_str());
     o.key("name");
     o.str_display(v.name(), scratch);
     o.key("nlmsg");
@@ -252,7 +267,7 @@ fn extack_members(
     o.str(path);
     o.key("type");
     match x.attr_type {
-        Some(t) => o.str(t),
+        Some(t) => o.name(t),
         None => o.null(),
     }
     o.close(b'}');
@@ -271,7 +286,7 @@ fn header(o: &mut Out<'_>, h: &NlMsgHdr, msg: Option<&Msg<'_>>) {
         o.open(b'[');
         for f in msg.flags() {
             match f {
-                FlagName::Known(n) => o.str(n),
+                FlagName::Known(n) => o.name(n),
                 FlagName::Unknown(b) => o.u64(u64::from(b)),
             }
         }
@@ -288,7 +303,7 @@ fn nfgen_object(o: &mut Out<'_>, g: &NfGenMsg) {
     o.open(b'{');
     o.key("family");
     match enums::FAMILY.name_of(u64::from(g.family)) {
-        Some(n) => o.str(n),
+        Some(n) => o.name(n),
         None => o.u64(u64::from(g.family)),
     }
     o.key("version");
@@ -308,25 +323,25 @@ fn nf_members(o: &mut Out<'_>, nf: &NfInfo, kind: Kind) {
             .ok()
             .and_then(messages::subsys_name)
         {
-            Some(s) => o.str(s),
+            Some(s) => o.name(s),
             None => o.u64(u64::from(nf.nfgen.res_id)),
         }
         o.key("message");
-        o.str(kind.as_str());
+        o.name(kind.as_str());
     } else {
         match messages::subsys_name(nf.subsys) {
-            Some(s) => o.str(s),
+            Some(s) => o.name(s),
             None => o.u64(u64::from(nf.subsys)),
         }
         o.key("message");
         match messages::msg_name(nf.subsys, nf.msg) {
-            Some(n) => o.str(n),
+            Some(n) => o.name(n),
             None => o.u64(u64::from(nf.msg)),
         }
     }
     o.key("set");
     match nf.set {
-        Some(s) => o.str(s.name),
+        Some(s) => o.name(s.name),
         None => o.null(),
     }
 }
@@ -339,12 +354,12 @@ pub(super) fn errno(o: &mut Out<'_>, code: i32) {
     let e = errno_of(code).filter(|_| code != 0);
     o.key("name");
     match e {
-        Some((n, _)) => o.str(n),
+        Some((n, _)) => o.name(n),
         None => o.null(),
     }
     o.key("text");
     match e {
-        Some((_, t)) => o.str(t),
+        Some((_, t)) => o.name(t),
         None => o.null(),
     }
     o.close(b'}');
@@ -425,11 +440,24 @@ fn flag_list(o: &mut Out<'_>, flags: &'static Flags, v: u64) {
     o.open(b'[');
     for it in flag_iter(flags, v) {
         match it {
-            Ok(n) => o.str(n),
+            Ok(n) => o.name(n),
             Err(b) => o.u64(b),
         }
     }
     o.close(b']');
+}
+
+/// A UTC time string.
+fn utc(o: &mut Out<'_>, ts: std::time::Duration, p: crate::capture::TsPrecision) {
+    let mut buf = [0u8; UTC_MAX];
+    match utc_bytes(&mut buf, ts, p) {
+        0 => o.str_with(|o| fmt_utc(o, ts, p)),
+        n => {
+            o.0.push(b'"');
+            o.raw(buf.get(..n).unwrap_or(&[]));
+            o.raw(b"\",");
+        }
+    }
 }
 
 /// An attribute's value (not a nest).
@@ -448,7 +476,7 @@ fn value(o: &mut Out<'_>, r: &Repr<'_>) {
             Ok(())
         }),
         Repr::V6(a) => o.str_with(|o| write!(o, "{a}")),
-        Repr::EnumName(n) => o.str(n),
+        Repr::EnumName(n) => o.name(n),
         Repr::FlagList(flags, v) => flag_list(o, flags, *v),
         Repr::TcpFlags(fl, mask) => {
             o.open(b'{');
@@ -463,13 +491,11 @@ fn value(o: &mut Out<'_>, r: &Repr<'_>) {
             o.key("ns");
             o.u64(*ns);
             o.key("utc");
-            o.str_with(|o| {
-                fmt_utc(
-                    o,
-                    std::time::Duration::from_nanos(*ns),
-                    crate::capture::TsPrecision::Nano,
-                )
-            });
+            utc(
+                o,
+                std::time::Duration::from_nanos(*ns),
+                crate::capture::TsPrecision::Nano,
+            );
             o.close(b'}');
         }
         Repr::Labels(bytes, order) => {

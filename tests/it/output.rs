@@ -224,3 +224,54 @@ fn schema_names_are_json_keys_as_they_are() {
     }
     assert!(names > 250, "{names} names");
 }
+
+/// The names the JSON writer takes from the tables (enum and flag names of every
+/// attribute and structure field, families, errno names and texts, subsystem,
+/// message and set names) are written as they are too.
+#[test]
+fn table_names_are_json_strings_as_they_are() {
+    use nfct_decode::schema::enums::{self, FAMILY, TCP_FLAGS};
+    use nfct_decode::schema::{messages, AttrSet, Display, Type, SETS};
+    let plain = |s: &str| s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    let mut strings: Vec<&'static str> = Vec::new();
+    let mut display = |d: Display, strings: &mut Vec<&'static str>| match d {
+        Display::Enum(e) => strings.extend(e.values.iter().map(|(_, n)| *n)),
+        Display::Flags(f) => strings.extend(f.bits.iter().map(|(_, n)| *n)),
+        _ => {}
+    };
+    let mut stack: Vec<&'static AttrSet> = SETS.to_vec();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(set) = stack.pop() {
+        if !seen.insert(std::ptr::from_ref(set) as usize) {
+            continue;
+        }
+        strings.push(set.name);
+        for d in set.attrs {
+            display(d.display, &mut strings);
+            match d.ty {
+                Type::Nest(s) => stack.push(s),
+                Type::Sub(sm) => stack.extend(sm.cases.iter().map(|(_, s)| *s).chain(sm.default)),
+                Type::Struct(st) => st
+                    .fields
+                    .iter()
+                    .for_each(|f| display(f.display, &mut strings)),
+                _ => {}
+            }
+        }
+    }
+    strings.extend(FAMILY.values.iter().map(|(_, n)| *n));
+    strings.extend(TCP_FLAGS.bits.iter().map(|(_, n)| *n));
+    for code in 0..4096 {
+        if let Some((n, t)) = enums::errno(code) {
+            strings.extend([n, t]);
+        }
+    }
+    for ss in messages::SUBSYSTEMS {
+        strings.push(ss.name);
+        strings.extend(ss.messages.iter().map(|m| m.name));
+    }
+    assert!(strings.len() > 500, "{}", strings.len());
+    for s in strings {
+        assert!(plain(s), "{s:?}");
+    }
+}
