@@ -234,7 +234,7 @@ fn table_names_are_json_strings_as_they_are() {
     use nfct_decode::schema::{messages, AttrSet, Display, Type, SETS};
     let plain = |s: &str| s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
     let mut strings: Vec<&'static str> = Vec::new();
-    let mut display = |d: Display, strings: &mut Vec<&'static str>| match d {
+    let display = |d: Display, strings: &mut Vec<&'static str>| match d {
         Display::Enum(e) => strings.extend(e.values.iter().map(|(_, n)| *n)),
         Display::Flags(f) => strings.extend(f.bits.iter().map(|(_, n)| *n)),
         _ => {}
