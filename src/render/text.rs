@@ -210,64 +210,80 @@ impl Render for TextRenderer {
 }
 
 fn header_lines(l: &mut String, frame: &FrameMeta, msg: &Msg<'_>) {
-    let _ = write!(l, "         time ");
+    // Pushed piece by piece: core::fmt's integer padding was a tenth of `-v`.
+    l.push_str("         time ");
     let _ = fmt_utc(l, frame.ts, frame.precision);
-    let _ = writeln!(
-        l,
-        ", link type {}, pkttype {}, hatype {}, protocol {}",
-        frame.linktype, frame.link.pkttype, frame.link.hatype, frame.link.protocol
-    );
-    let h = msg.header();
-    let _ = writeln!(
-        l,
-        "         nlmsghdr len={} type={:#06x} flags={:#06x} seq={} portid={} (offset {})",
-        h.len,
-        h.ty,
-        h.flags,
-        h.seq,
-        h.portid,
-        msg.offset()
-    );
+    l.push_str(", link type ");
+    push_u64(l, u64::from(frame.linktype));
+    l.push_str(", pkttype ");
+    push_u64(l, u64::from(frame.link.pkttype));
+    l.push_str(", hatype ");
+    push_u64(l, u64::from(frame.link.hatype));
+    l.push_str(", protocol ");
+    push_u64(l, u64::from(frame.link.protocol));
+    l.push_str("\n         nlmsghdr ");
+    nlmsghdr_fields(l, msg.header());
+    l.push_str(" (offset ");
+    push_u64(l, msg.offset() as u64);
+    l.push_str(")\n");
     match &msg.message().body {
         Body::Nf(nf) => {
-            let _ = writeln!(
-                l,
-                "         nfgenmsg family={} version={} res_id={}{}",
-                enums::FAMILY
-                    .name_of(u64::from(nf.nfgen.family))
-                    .unwrap_or("?"),
-                nf.nfgen.version,
-                nf.nfgen.res_id,
-                nf.set
-                    .map(|s| format!(" (set {})", s.name))
-                    .unwrap_or_default()
-            );
+            l.push_str("         nfgenmsg ");
+            nfgen_fields(l, &nf.nfgen);
+            if let Some(s) = nf.set {
+                l.push_str(" (set ");
+                l.push_str(s.name);
+                l.push(')');
+            }
+            l.push('\n');
         }
         Body::Error { echo: Some(e), .. } => {
-            let eh = &e.header;
-            let _ = writeln!(
-                l,
-                "         echoed request len={} type={:#06x} flags={:#06x} seq={} portid={}{}",
-                eh.len,
-                eh.ty,
-                eh.flags,
-                eh.seq,
-                eh.portid,
-                if e.capped { " (capped)" } else { "" }
-            );
+            l.push_str("         echoed request ");
+            nlmsghdr_fields(l, &e.header);
+            if e.capped {
+                l.push_str(" (capped)");
+            }
+            l.push('\n');
             if let Some(nf) = &e.nf {
-                let _ = writeln!(
-                    l,
-                    "         echoed nfgenmsg family={} version={} res_id={}",
-                    enums::FAMILY
-                        .name_of(u64::from(nf.nfgen.family))
-                        .unwrap_or("?"),
-                    nf.nfgen.version,
-                    nf.nfgen.res_id
-                );
+                l.push_str("         echoed nfgenmsg ");
+                nfgen_fields(l, &nf.nfgen);
+                l.push('\n');
             }
         }
         _ => {}
+    }
+}
+
+/// `len=N type=0xTTTT flags=0xFFFF seq=N portid=N`.
+fn nlmsghdr_fields(l: &mut String, h: &crate::wire::NlMsgHdr) {
+    l.push_str("len=");
+    push_u64(l, u64::from(h.len));
+    l.push_str(" type=");
+    push_hex16(l, h.ty);
+    l.push_str(" flags=");
+    push_hex16(l, h.flags);
+    l.push_str(" seq=");
+    push_u64(l, u64::from(h.seq));
+    l.push_str(" portid=");
+    push_u64(l, u64::from(h.portid));
+}
+
+/// `family=NAME version=N res_id=N`.
+fn nfgen_fields(l: &mut String, g: &crate::wire::NfGenMsg) {
+    l.push_str("family=");
+    l.push_str(enums::FAMILY.name_of(u64::from(g.family)).unwrap_or("?"));
+    l.push_str(" version=");
+    push_u64(l, u64::from(g.version));
+    l.push_str(" res_id=");
+    push_u64(l, u64::from(g.res_id));
+}
+
+/// `{:#06x}` of a 16-bit value: `0x` and four hex digits.
+fn push_hex16(l: &mut String, v: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    l.push_str("0x");
+    for shift in [12, 8, 4, 0] {
+        l.push(char::from(HEX.get(usize::from((v >> shift) & 0xf)).copied().unwrap_or(b'0')));
     }
 }
 

@@ -566,7 +566,7 @@ impl Repr<'_> {
     pub fn write_to<W: fmt::Write + ?Sized>(&self, l: &mut W) -> fmt::Result {
         match self {
             Repr::Num(v) => l.write_str(itoa::Buffer::new().format(*v)),
-            Repr::HexNum(v) => write!(l, "{v:#x}"),
+            Repr::HexNum(v) => hex_num(l, *v, 1),
             Repr::V4(a) => {
                 let mut b = itoa::Buffer::new();
                 for (i, o) in a.octets().iter().enumerate() {
@@ -580,16 +580,18 @@ impl Repr<'_> {
             Repr::V6(a) => write!(l, "{a}"),
             Repr::EnumName(n) => l.write_str(n),
             Repr::FlagList(flags, v) => {
-                write!(l, "{v:#x}")?;
+                hex_num(l, *v, 1)?;
                 if *v != 0 {
                     l.write_char(' ')?;
                 }
                 write_flag_names(l, flag_iter(flags, *v))
             }
             Repr::TcpFlags(f, m) => {
-                write!(l, "flags={f:#04x}")?;
+                l.write_str("flags=")?;
+                hex_num(l, u64::from(*f), 2)?;
                 write_flag_names(l, flag_iter(&TCP_FLAGS, u64::from(*f)))?;
-                write!(l, " mask={m:#04x}")?;
+                l.write_str(" mask=")?;
+                hex_num(l, u64::from(*m), 2)?;
                 write_flag_names(l, flag_iter(&TCP_FLAGS, u64::from(*m)))
             }
             Repr::Time(ns) => {
@@ -707,6 +709,26 @@ fn write_flag_names<W: fmt::Write + ?Sized>(
         l.write_char(')')?;
     }
     Ok(())
+}
+
+/// `v` as `{:#x}` would write it with at least `min` digits (`{:#04x}` is `min`
+/// 2): `0x` and lower-case hex, without the formatter's padding machinery.
+pub fn hex_num<W: fmt::Write + ?Sized>(l: &mut W, v: u64, min: usize) -> fmt::Result {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [b'0'; 18];
+    buf[1] = b'x';
+    let digits = (16 - (v.leading_zeros() as usize) / 4).max(min).min(16);
+    for i in 0..digits {
+        let nibble = (v >> (4 * (digits - 1 - i))) & 0xf;
+        if let (Some(slot), Some(&h)) = (buf.get_mut(2 + i), HEX.get(nibble as usize)) {
+            *slot = h;
+        }
+    }
+    l.write_str(
+        buf.get(..2 + digits)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or(""),
+    )
 }
 
 /// The interpretation of node `node` whose record bytes are `data`.
@@ -864,5 +886,19 @@ impl LabelMap {
             .iter()
             .find(|(b, _)| *b == bit)
             .map(|(_, n)| n.as_str())
+    }
+}
+
+#[cfg(test)]
+mod hex_num_tests {
+    #[test]
+    fn hex_num_is_the_formatters() {
+        for v in [0u64, 1, 0xf, 0x10, 0xff, 0x100, 0xdead_beef, u64::MAX, 1 << 63] {
+            let (mut a, mut b) = (String::new(), String::new());
+            super::hex_num(&mut a, v, 1).unwrap_or_default();
+            super::hex_num(&mut b, v, 2).unwrap_or_default();
+            assert_eq!(a, format!("{v:#x}"));
+            assert_eq!(b, format!("{v:#04x}"));
+        }
     }
 }
