@@ -54,6 +54,8 @@ enum Kind {
     /// Needs the full walk whenever present (a sub-message: its set depends on a
     /// sibling).
     Full,
+    /// A number the set does not define.
+    Absent,
 }
 
 /// One attribute of a compiled set.
@@ -62,6 +64,10 @@ struct Entry {
     kind: Kind,
     /// nla_type & (NLA_F_NESTED | NLA_F_NET_BYTEORDER) of a clean attribute.
     flags: u16,
+    /// The whole attribute header (`nla_type << 16 | nla_len`) of a clean
+    /// attribute when there is only one (fixed-size values: integers, addresses);
+    /// 0 when the length or flags vary.
+    exact: u32,
     /// Value lengths without a finding: `lo..=hi`.
     lo: u16,
     hi: u16,
@@ -83,7 +89,7 @@ struct Entry {
 #[derive(Debug)]
 struct Set {
     set: &'static AttrSet,
-    entries: Box<[Option<Entry>]>,
+    entries: Box<[Entry]>,
     /// Numbers that a zero-length foreign pad can have in this set (bit per number
     /// below 64).
     pads: u64,
@@ -206,7 +212,7 @@ impl Compiled {
         self.index.push((addr(set), i));
         self.sets.push(Set {
             set,
-            entries: vec![None; usize::from(max) + 1].into_boxed_slice(),
+            entries: vec![ABSENT; usize::from(max) + 1].into_boxed_slice(),
             pads: FOREIGN_PADS
                 .iter()
                 .filter(|p| std::ptr::eq(p.set, set) && p.num < 64)
@@ -223,7 +229,7 @@ impl Compiled {
                 .get_mut(i as usize)
                 .and_then(|s| s.entries.get_mut(usize::from(d.num)))
             {
-                *slot = Some(e);
+                *slot = e;
             }
         }
         i
@@ -259,15 +265,28 @@ impl Compiled {
         depth: usize,
         v: &mut V,
     ) -> bool {
+        // The checks that fail whatever the value: an address of the other family,
+        // an attribute the kernel rejects in requests.
+        let bad = match s.family {
+            2 => check::IPV6,
+            10 => check::IPV4,
+            _ => 0,
+        } | if s.to_kernel {
+            check::REJECT_IN_REQUEST
+        } else {
+            0
+        };
         s.data
             .get(start..end)
-            .is_some_and(|attrs| self.walk_in(s, set, attrs, start, depth, v))
+            .is_some_and(|attrs| self.walk_in(s, bad, set, attrs, start, depth, v))
     }
 
     /// [`Compiled::walk`] over the attribute bytes `buf`, found at offset `base`.
+    #[allow(clippy::too_many_arguments)]
     fn walk_in<V: Visitor>(
         &self,
         s: &Scope<'_>,
+        bad: u8,
         set: u32,
         mut buf: &[u8],
         base: usize,
@@ -299,25 +318,30 @@ impl Compiled {
                 }
                 seen |= bit;
             }
-            let Some(Some(e)) = cs.entries.get(usize::from(num)) else {
+            let Some(e) = cs.entries.get(usize::from(num)) else {
                 return false; // not in the set
             };
             let value = attr.get(NLA_HDRLEN..).unwrap_or(&[]);
             let vlen = value.len();
-            if h.ty & FLAG_BITS != e.flags
-                || vlen < usize::from(e.lo)
-                || vlen > usize::from(e.hi)
-                || (e.checks & check::REJECT_IN_REQUEST != 0 && s.to_kernel)
-            {
+            let fits = if e.exact != 0 {
+                (u32::from(h.ty) << 16 | u32::from(h.len)) == e.exact
+            } else {
+                h.ty & FLAG_BITS == e.flags
+                    && vlen >= usize::from(e.lo)
+                    && vlen <= usize::from(e.hi)
+            };
+            if !fits || e.checks & bad != 0 {
                 return false;
             }
             let leaf = match e.kind {
                 Kind::Nest => Some(Leaf::Nest),
                 Kind::Uint => uint_clean(s, e, value, V::VALUES).map(Leaf::Uint),
-                Kind::Bytes => (e.checks == 0 || bytes_clean(s, e, vlen)).then_some(Leaf::Bytes),
+                Kind::Bytes => {
+                    (e.checks & check::LABELS == 0 || vlen % 4 == 0).then_some(Leaf::Bytes)
+                }
                 Kind::Pad => Some(Leaf::Pad),
                 Kind::Text => text_clean(e.def, value).then_some(Leaf::Text),
-                Kind::Full => None,
+                Kind::Full | Kind::Absent => None,
             };
             let Some(leaf) = leaf else {
                 return false;
@@ -333,7 +357,7 @@ impl Compiled {
             });
             if e.kind == Kind::Nest {
                 if depth >= s.max_depth
-                    || !self.walk_in(s, e.child, value, off + NLA_HDRLEN, depth + 1, v)
+                    || !self.walk_in(s, bad, e.child, value, off + NLA_HDRLEN, depth + 1, v)
                 {
                     return false;
                 }
@@ -343,7 +367,7 @@ impl Compiled {
             // must be zero.
             let pad = (align4(len) - len).min(rest.len());
             let (padding, next) = rest.split_at_checked(pad).unwrap_or((&[], &[]));
-            if padding.iter().any(|&b| b != 0) {
+            if pad != 0 && padding.iter().any(|&b| b != 0) {
                 return false;
             }
             off += len + pad;
@@ -375,6 +399,7 @@ fn entry(d: &'static AttrDef, child: u32) -> Entry {
     let mut e = Entry {
         kind: Kind::Bytes,
         flags: 0,
+        exact: 0,
         lo: 0,
         hi: u16::MAX,
         checks: 0,
@@ -427,8 +452,30 @@ fn entry(d: &'static AttrDef, child: u32) -> Entry {
         }
         Type::String | Type::NulString => e.kind = Kind::Text,
     }
+    if e.lo == e.hi && e.kind != Kind::Nest && e.kind != Kind::Full {
+        e.exact = u32::from(d.num) << 16 | (u32::from(e.lo) + NLA_HDRLEN as u32);
+    }
     e
 }
+
+/// The entry of numbers a set does not define.
+const ABSENT: Entry = Entry {
+    kind: Kind::Absent,
+    flags: 0,
+    exact: 0,
+    lo: 0,
+    hi: 0,
+    checks: 0,
+    size: 0,
+    big: false,
+    child: u32::MAX,
+    mask: 0,
+    def: &ABSENT_DEF,
+};
+
+/// The entry-less placeholder of [`ABSENT`] (never shown: absent numbers are
+/// never clean).
+const ABSENT_DEF: AttrDef = AttrDef::new(0, "", "", Type::Binary);
 
 /// Bit v set for every known value v below 64 of a closed enum.
 fn enum_bitmap(en: &Enum) -> u64 {
@@ -438,18 +485,10 @@ fn enum_bitmap(en: &Enum) -> u64 {
         .fold(0, |m, (v, _)| m | 1u64 << v)
 }
 
-fn family_clean(s: &Scope<'_>, is_v6: bool) -> bool {
-    match s.family {
-        2 => !is_v6,
-        10 => is_v6,
-        _ => true,
-    }
-}
-
 /// The value of a clean integer (0 when `values` is false and no check reads it),
 /// `None` when the full walk would report it.
 fn uint_clean(s: &Scope<'_>, e: &Entry, bytes: &[u8], values: bool) -> Option<u64> {
-    if e.checks == 0 && !values {
+    if e.checks & (check::ENUM | check::FLAGS) == 0 && !values {
         return Some(0);
     }
     let order = if e.big { Endian::Big } else { s.order };
@@ -467,12 +506,7 @@ fn uint_clean(s: &Scope<'_>, e: &Entry, bytes: &[u8], values: bool) -> Option<u6
     if e.checks & check::FLAGS != 0 && v & !e.mask != 0 {
         return None;
     }
-    (e.checks & check::IPV4 == 0 || family_clean(s, false)).then_some(v)
-}
-
-fn bytes_clean(s: &Scope<'_>, e: &Entry, vlen: usize) -> bool {
-    (e.checks & check::IPV6 == 0 || family_clean(s, true))
-        && (e.checks & check::LABELS == 0 || vlen % 4 == 0)
+    Some(v)
 }
 
 /// A string the full walk has nothing to say about: UTF-8 up to its NUL, the NUL
