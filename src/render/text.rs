@@ -283,7 +283,11 @@ fn push_hex16(l: &mut String, v: u16) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     l.push_str("0x");
     for shift in [12, 8, 4, 0] {
-        l.push(char::from(HEX.get(usize::from((v >> shift) & 0xf)).copied().unwrap_or(b'0')));
+        l.push(char::from(
+            HEX.get(usize::from((v >> shift) & 0xf))
+                .copied()
+                .unwrap_or(b'0'),
+        ));
     }
 }
 

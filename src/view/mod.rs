@@ -893,7 +893,17 @@ impl LabelMap {
 mod hex_num_tests {
     #[test]
     fn hex_num_is_the_formatters() {
-        for v in [0u64, 1, 0xf, 0x10, 0xff, 0x100, 0xdead_beef, u64::MAX, 1 << 63] {
+        for v in [
+            0u64,
+            1,
+            0xf,
+            0x10,
+            0xff,
+            0x100,
+            0xdead_beef,
+            u64::MAX,
+            1 << 63,
+        ] {
             let (mut a, mut b) = (String::new(), String::new());
             super::hex_num(&mut a, v, 1).unwrap_or_default();
             super::hex_num(&mut b, v, 2).unwrap_or_default();

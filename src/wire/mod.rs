@@ -5,7 +5,7 @@
 //! too short. `nom::Err` never leaves this module: callers turn `None` into a finding
 //! in exactly one place each.
 
-use nom::number::complete::{be_u16, u16 as nom_u16, u32 as nom_u32, u8 as nom_u8};
+use nom::number::complete::u8 as nom_u8;
 use nom::number::Endianness;
 use nom::IResult;
 use nom::Parser;
@@ -136,9 +136,12 @@ pub fn align4(len: usize) -> usize {
 }
 
 fn parse_nlmsghdr(input: &[u8], order: Endian) -> IResult<&[u8], NlMsgHdr> {
-    let e = order.nom();
-    let (rest, (len, ty, flags, seq, portid)) =
-        (nom_u32(e), nom_u16(e), nom_u16(e), nom_u32(e), nom_u32(e)).parse(input)?;
+    // One parser per byte order, through the fixed-size readers (once per
+    // message: nom's run-time `Endianness` readers fold byte by byte).
+    let (rest, (len, ty, flags, seq, portid)) = match order {
+        Endian::Little => (le_u32, le_u16, le_u16, le_u32, le_u32).parse(input)?,
+        Endian::Big => (be_u32, be_u16_, be_u16_, be_u32, be_u32).parse(input)?,
+    };
     Ok((
         rest,
         NlMsgHdr {
@@ -189,7 +192,7 @@ pub struct NfGenMsg {
 impl NfGenMsg {
     /// Parses an nfgenmsg from the start of `input`.
     pub fn parse(input: &[u8]) -> Option<NfGenMsg> {
-        let r: IResult<&[u8], (u8, u8, u16)> = (nom_u8, nom_u8, be_u16).parse(input);
+        let r: IResult<&[u8], (u8, u8, u16)> = (nom_u8, nom_u8, be_u16_).parse(input);
         r.ok().map(|(_, (family, version, res_id))| NfGenMsg {
             family,
             version,
