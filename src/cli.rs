@@ -76,9 +76,21 @@ pub struct Cli {
     pub filters: Vec<String>,
 
     /// Conntrack format: conntrack's `-o` options, comma-separated: extended, id,
-    /// timestamp, ktimestamp, labels.
+    /// timestamp, ktimestamp, labels, xml.
     #[arg(long = "ct-output", value_name = "LIST", default_value = "")]
     pub ct_output: String,
+
+    /// Conntrack format: print what this conntrack-tools release prints: 1.4.7,
+    /// 1.4.8 or 1.4.9 (default). 1.4.9 prints the kernel's event time for
+    /// `-E -o timestamp` and no `[USERSPACE] portid=` in XML.
+    #[arg(long = "ct-version", value_name = "VERSION")]
+    pub ct_version: Option<String>,
+
+    /// Conntrack format: fix what conntrack gets wrong: SCTP and DCCP states named
+    /// from the TCP table in XML, and XML that is not well-formed (the
+    /// `[USERSPACE]` suffix, no footer after `-G`, unescaped strings).
+    #[arg(long = "ct-fix")]
+    pub ct_fix: bool,
 
     /// Conntrack format: connlabel.conf giving names to label bits (without it,
     /// `labels=` lists bit numbers).

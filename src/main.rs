@@ -11,7 +11,7 @@ mod cli;
 use clap::Parser;
 use cli::{Cli, EndianArg, FormatArg};
 use nfct_decode::filter::{Filter, Names};
-use nfct_decode::render::conntrack::{CtOutput, LabelMap};
+use nfct_decode::render::conntrack::{CtOutput, CtVersion, LabelMap};
 use nfct_decode::run::{Config, Format, RunError, Runner};
 use nfct_decode::wire::Endian;
 use nfct_decode::{Options, Severity};
@@ -81,10 +81,17 @@ fn setup(cli: &Cli) -> Result<Runner, String> {
         max_messages: cli.count,
         exchanges: cli.exchanges,
         summary: cli.summary,
-        ct_output: cli
-            .ct_output
-            .parse::<CtOutput>()
-            .map_err(|e| format!("--ct-output: {e}"))?,
+        ct_output: CtOutput {
+            fix: cli.ct_fix,
+            version: match &cli.ct_version {
+                Some(v) => v.parse().map_err(|e| format!("--ct-version: {e}"))?,
+                None => CtVersion::default(),
+            },
+            ..cli
+                .ct_output
+                .parse::<CtOutput>()
+                .map_err(|e| format!("--ct-output: {e}"))?
+        },
         replies_only: cli.replies_only,
     };
     let labels = match &cli.labels {
@@ -109,7 +116,15 @@ fn setup(cli: &Cli) -> Result<Runner, String> {
 fn refuse_inapplicable(cli: &Cli) -> Result<(), String> {
     let conntrack = cli.format == FormatArg::Conntrack;
     let label_filter = cli.filters.iter().any(|f| f.contains("label="));
-    let rules: [(bool, &str); 6] = [
+    let rules: [(bool, &str); 8] = [
+        (
+            cli.ct_fix && !conntrack,
+            "--ct-fix applies to -f conntrack only",
+        ),
+        (
+            cli.ct_version.is_some() && !conntrack,
+            "--ct-version applies to -f conntrack only",
+        ),
         (
             !cli.ct_output.is_empty() && !conntrack,
             "--ct-output applies to -f conntrack only",

@@ -224,7 +224,17 @@ impl Runner {
         if let Some(t) = self.tracker.as_mut() {
             t.finish();
         }
-        self.flush_exchanges(out)
+        self.flush_exchanges(out)?;
+        if self.cfg.exchanges {
+            return Ok(());
+        }
+        self.render.end_input(out)
+    }
+
+    /// Whether the renderer keeps state from one message to the next (conntrack's
+    /// XML documents): then a parallel run renders on the reading thread.
+    fn renders_in_order(&self) -> bool {
+        self.cfg.format == Format::Conntrack && self.cfg.ct_output.xml
     }
 
     /// Ends the run: writes the summary (with `Config::summary`), or with

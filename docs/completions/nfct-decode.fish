@@ -7,12 +7,14 @@ big\t'Big-endian host (s390x)'"
 complete -c nfct-decode -s c -l count -d 'Stop after N messages' -r
 complete -c nfct-decode -s j -l threads -d 'Decoding threads (default: one per core). The output is in capture order and byte for byte the same whatever N; `-j 1` decodes on the reading thread alone' -r
 complete -c nfct-decode -l filter -d 'Only messages matching EXPR (repeatable; all must match). EXPR is terms `key=value[,value]` joined by `and` / `&&` (binding tighter) and `or` / `||`, negated with `!` or `not`, grouped with parentheses. Keys: kind, dir, subsys, msg, family, proto, addr, src, dst (CIDR), port, sport, dport, zone, mark (N[/MASK]), status, errno, findings[=SEVERITY], code, frame (N, N-M, N-), nat (src, dst, any), label (bit or --labels name), state (tcp/sctp/dccp), helper. Notices about the file or a record are shown whatever it selects' -r
-complete -c nfct-decode -l ct-output -d 'Conntrack format: conntrack\'s `-o` options, comma-separated: extended, id, timestamp, ktimestamp, labels' -r
+complete -c nfct-decode -l ct-output -d 'Conntrack format: conntrack\'s `-o` options, comma-separated: extended, id, timestamp, ktimestamp, labels, xml' -r
+complete -c nfct-decode -l ct-version -d 'Conntrack format: print what this conntrack-tools release prints: 1.4.7, 1.4.8 or 1.4.9 (default). 1.4.9 prints the kernel\'s event time for `-E -o timestamp` and no `[USERSPACE] portid=` in XML' -r
 complete -c nfct-decode -l labels -d 'Conntrack format: connlabel.conf giving names to label bits (without it, `labels=` lists bit numbers)' -r -F
 complete -c nfct-decode -s v -l verbose -d 'Text format: print the attribute tree and findings under each message'
 complete -c nfct-decode -s q -l quiet -d 'No progress indicator (it is shown on stderr only when stderr is a terminal)'
 complete -c nfct-decode -l summary -d 'Print a summary at the end: messages by type and direction, events, exchanges by outcome, errors by errno, findings by code, dumps, capture duration. With `-f none`, the summary alone'
 complete -c nfct-decode -l exchanges -d 'Print one line (or JSON object) per exchange: a request, its replies and its ack or error, with the outcome and extended ACKs resolved to attribute paths'
+complete -c nfct-decode -l ct-fix -d 'Conntrack format: fix what conntrack gets wrong: SCTP and DCCP states named from the TCP table in XML, and XML that is not well-formed (the `[USERSPACE]` suffix, no footer after `-G`, unescaped strings)'
 complete -c nfct-decode -l replies-only -d 'Conntrack format: print only what conntrack prints, no `#` comment lines for requests, acks, errors and other messages'
 complete -c nfct-decode -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nfct-decode -s V -l version -d 'Print version'

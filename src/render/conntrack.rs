@@ -36,7 +36,42 @@ use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-/// conntrack's `-o` options (`xml` and `save` are not supported).
+mod xml;
+
+/// The conntrack-tools release whose output to reproduce (`--ct-version`).
+/// libnetfilter_conntrack's printers are the same in every library release that
+/// these need (1.0.9 to 1.1.1); what differs is conntrack's own code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CtVersion {
+    /// 1.4.7 (Debian 12).
+    V1_4_7,
+    /// 1.4.8 (Debian 13): prints as 1.4.7 (its changes are on the wire: GET
+    /// without NLM_F_ACK, `-A` without NLM_F_EXCL, `-U` in the entry's family).
+    V1_4_8,
+    /// 1.4.9 (2026-02): `-E -o timestamp` prints the kernel's event time
+    /// (CTA_TIMESTAMP_EVENT) when the event has one, and `-E -o xml` no
+    /// ` [USERSPACE] portid=N`.
+    #[default]
+    V1_4_9,
+}
+
+impl FromStr for CtVersion {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<CtVersion, String> {
+        match s {
+            "1.4.7" => Ok(CtVersion::V1_4_7),
+            "1.4.8" => Ok(CtVersion::V1_4_8),
+            "1.4.9" => Ok(CtVersion::V1_4_9),
+            other => Err(format!(
+                "unknown conntrack-tools version {other:?} (1.4.7, 1.4.8, 1.4.9)"
+            )),
+        }
+    }
+}
+
+/// conntrack's `-o` options (`save` is not supported), the release to reproduce
+/// and whether to fix what conntrack gets wrong.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CtOutput {
     /// `-o extended`: the layer-3 protocol name and number first.
@@ -49,6 +84,13 @@ pub struct CtOutput {
     pub ktimestamp: bool,
     /// `-o labels`: `labels=` of entries.
     pub labels: bool,
+    /// `-o xml`: libnetfilter_conntrack's XML, in conntrack's documents.
+    pub xml: bool,
+    /// `--ct-fix`: what conntrack gets wrong, fixed (SCTP and DCCP state names in
+    /// XML, well-formed XML documents).
+    pub fix: bool,
+    /// `--ct-version`.
+    pub version: CtVersion,
 }
 
 impl FromStr for CtOutput {
@@ -64,9 +106,10 @@ impl FromStr for CtOutput {
                 "timestamp" => o.timestamp = true,
                 "ktimestamp" => o.ktimestamp = true,
                 "labels" => o.labels = true,
+                "xml" => o.xml = true,
                 other => {
                     return Err(format!(
-                    "unknown output option {other:?} (extended, id, timestamp, ktimestamp, labels)"
+                    "unknown output option {other:?} (extended, id, timestamp, ktimestamp, labels, xml)"
                 ))
                 }
             }
@@ -93,6 +136,10 @@ pub struct ConntrackRenderer {
     replies_only: bool,
     labels: Option<LabelMap>,
     line: String,
+    /// `-o xml`: the document open (its header printed).
+    doc: Option<xml::Doc>,
+    /// `-o xml`: the last request seen: (nlmsg_seq, a dump).
+    last_request: Option<(u32, bool)>,
 }
 
 const IPS_SEEN_REPLY: u64 = 1 << 1;
@@ -345,6 +392,8 @@ impl ConntrackRenderer {
             replies_only,
             labels: None,
             line: String::new(),
+            doc: None,
+            last_request: None,
         }
     }
 
@@ -359,17 +408,49 @@ impl ConntrackRenderer {
     pub fn format(&mut self, frame: &FrameMeta, msg: &Msg<'_>) -> LineKind {
         self.line.clear();
         let mut l = std::mem::take(&mut self.line);
+        // XML: the NLMSG_DONE of a dump ends its document.
+        if self.opts.xml {
+            self.saw_request(msg);
+            self.close_doc(&mut l, Some(msg));
+        }
+        let footer = l.len();
         let printed = self.entry(&mut l, frame, msg).is_some_and(|r| r.is_ok());
-        self.line = l;
         if printed {
+            self.line = l;
             return LineKind::Conntrack;
         }
-        self.line.clear();
+        l.truncate(footer);
         if self.replies_only {
-            return LineKind::Nothing;
+            let kind = if l.ends_with('\n') {
+                l.pop();
+                LineKind::Conntrack
+            } else {
+                LineKind::Nothing
+            };
+            self.line = l;
+            return kind;
         }
-        let _ = comment(&mut self.line, frame, msg);
+        let start = l.len();
+        let _ = comment(&mut l, frame, msg);
+        if self.opts.xml && self.opts.fix {
+            // Between well-formed documents: an XML comment.
+            let text = l.split_off(start).replace("--", "- -");
+            l.push_str("<!-- ");
+            l.push_str(&text);
+            l.push_str(" -->");
+        }
+        self.line = l;
         LineKind::Comment
+    }
+
+    /// The end of an input: the footer of an XML document still open (events, a
+    /// dump cut by the end of the capture), as conntrack prints it when it stops.
+    pub fn finish(&mut self) -> &str {
+        self.line.clear();
+        let mut l = std::mem::take(&mut self.line);
+        self.close_doc(&mut l, None);
+        self.line = l;
+        &self.line
     }
 
     /// The text of the last [`ConntrackRenderer::format`].
@@ -378,14 +459,18 @@ impl ConntrackRenderer {
     }
 
     /// The line conntrack prints for `msg`; `None` when it prints none.
-    fn entry(&self, l: &mut String, frame: &FrameMeta, msg: &Msg<'_>) -> Option<fmt::Result> {
+    fn entry(&mut self, l: &mut String, frame: &FrameMeta, msg: &Msg<'_>) -> Option<fmt::Result> {
         let nf = msg
             .nf()
             .filter(|_| msg.direction() == Direction::FromKernel)?;
         let event = matches!(msg.kind(), Kind::Event(_));
         let reply = matches!(msg.kind(), Kind::Reply | Kind::DumpReply);
         let family = nf.nfgen.family;
+        let xml = self.opts.xml;
         Some(match nf.set?.name {
+            "conntrack" if (event || reply) && xml => {
+                self.write_conntrack_xml(l, frame, msg, Scope::Msg(*msg), family, event)
+            }
             "conntrack" if event || reply => {
                 self.write_conntrack(l, frame, msg, Scope::Msg(*msg), family, event)
             }
@@ -394,7 +479,14 @@ impl ConntrackRenderer {
                 let ct = msg
                     .at(&paths::QUEUE_CT)
                     .or_else(|| msg.at(&paths::LOG_CT))?;
-                self.write_conntrack(l, frame, msg, Scope::Nest(ct), family, false)
+                if xml {
+                    self.write_conntrack_xml(l, frame, msg, Scope::Nest(ct), family, false)
+                } else {
+                    self.write_conntrack(l, frame, msg, Scope::Nest(ct), family, false)
+                }
+            }
+            "expect" if (event || reply) && xml => {
+                self.write_expect_xml(l, frame, msg, family, event)
             }
             "expect" if event || reply => self.write_expect(l, frame, msg, family, event),
             "conntrack-stats" if reply => stats(l, msg, nf.nfgen.res_id, &STATS_NAMES),
@@ -432,7 +524,19 @@ impl ConntrackRenderer {
     ) -> fmt::Result {
         if event {
             if self.opts.timestamp {
-                Self::timestamp_prefix(l, frame, true)?;
+                // 1.4.9 (event_print_timestamp): the kernel's event time when the
+                // event carries one, else gettimeofday (here: the capture time).
+                let kernel = uint(e, &paths::TIMESTAMP_EVENT)
+                    .filter(|_| self.opts.version >= CtVersion::V1_4_9);
+                match kernel {
+                    Some(ns) => write!(
+                        l,
+                        "[{:08}.{:06}]\t",
+                        ns / 1_000_000_000,
+                        (ns % 1_000_000_000) / 1000
+                    )?,
+                    None => Self::timestamp_prefix(l, frame, true)?,
+                }
             }
             if let Some(p) = event_prefix(msg, 1) {
                 write!(l, "{p:>9} ")?;
@@ -629,6 +733,11 @@ impl Render for ConntrackRenderer {
             out.write_all(self.line.as_bytes())?;
         }
         Ok(())
+    }
+
+    fn end_input(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let footer = self.finish();
+        out.write_all(footer.as_bytes())
     }
 
     /// A capture-level notice as a comment (nothing with `replies_only`).

@@ -40,6 +40,12 @@ pub trait Render {
     /// Writes the summary (`--summary`), at the end.
     fn summary(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()>;
 
+    /// The current input ended (every input, also the only one): what a format
+    /// prints when the tool it mimics stops (conntrack's XML footer).
+    fn end_input(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+
     /// A new input file begins (called only when a run reads several, so that
     /// every line or object can be told apart: frame numbers restart).
     fn start_input(&mut self, _out: &mut dyn Write, _name: &str) -> io::Result<()> {

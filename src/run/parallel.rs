@@ -10,7 +10,8 @@
 //!   [`Runner`] (decoder, filter, renderer) writing into the batch's buffer, and the
 //!   calling thread writes the buffers out and adds up the counters;
 //! - **decode**: with any of them (state over the whole capture: the exchange
-//!   tracker, the summary, the message count), the workers only decode, and the
+//!   tracker, the summary, the message count; also conntrack's XML documents), the
+//!   workers only decode, and the
 //!   calling thread runs the rest of the pipeline over the decoded records in
 //!   order, exactly as the sequential run does.
 //!
@@ -112,7 +113,11 @@ pub(super) fn run<R: Read>(
 ) -> Result<(), RunError> {
     let mut reader = CaptureReader::new(input).map_err(RunError::Capture)?;
     let cfg = runner.cfg;
-    let mode = if cfg.summary || cfg.exchanges || cfg.max_messages.is_some() {
+    let mode = if cfg.summary
+        || cfg.exchanges
+        || cfg.max_messages.is_some()
+        || runner.renders_in_order()
+    {
         Mode::Decode
     } else {
         Mode::Render

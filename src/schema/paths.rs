@@ -25,6 +25,8 @@ pub static USE: P = P::new(&ct::CONNTRACK, "use");
 pub static ID: P = P::new(&ct::CONNTRACK, "id");
 /// CTA_SECMARK.
 pub static SECMARK: P = P::new(&ct::CONNTRACK, "secmark");
+/// CTA_TIMESTAMP_EVENT.
+pub static TIMESTAMP_EVENT: P = P::new(&ct::CONNTRACK, "timestamp-event");
 /// CTA_SECCTX_NAME.
 pub static SECCTX_NAME: P = P::new(&ct::CONNTRACK, "secctx.secctx-name");
 /// CTA_TIMESTAMP_START.
@@ -140,6 +142,7 @@ pub static ALL: &[&P] = &[
     &USE,
     &ID,
     &SECMARK,
+    &TIMESTAMP_EVENT,
     &SECCTX_NAME,
     &TIMESTAMP_START,
     &TIMESTAMP_STOP,
