@@ -289,15 +289,73 @@ impl Tuple {
             }
         }
         out.proto = uint(&paths::PROTO_NUM).unwrap_or(0) as u8;
-        out.l4src = uint(&paths::SRC_PORT).unwrap_or(0) as u16;
-        out.l4dst = uint(&paths::DST_PORT).unwrap_or(0) as u16;
-        let either = |a: &AttrPath, b: &AttrPath| uint(a).or_else(|| uint(b)).unwrap_or(0);
-        out.icmp_id = either(&paths::ICMP_ID, &paths::ICMPV6_ID) as u16;
-        out.icmp_type = either(&paths::ICMP_TYPE, &paths::ICMPV6_TYPE) as u8;
-        out.icmp_code = either(&paths::ICMP_CODE, &paths::ICMPV6_CODE) as u8;
+        // The layer-4 fields are two unions of two bytes (`__nfct_l4_src`,
+        // `__nfct_l4_dst`): ports and the ICMP id share the first, the ICMP
+        // type and code are the bytes of the second. `nfct_parse_proto` writes
+        // them in this order, later ones over earlier ones (the kernel sends
+        // only one protocol's fields; only a malformed message shows it).
+        let (mut src, mut dst) = ([0u8; 2], [0u8; 2]);
+        let port = |p: &AttrPath| uint(p).map(|v| (v as u16).to_be_bytes());
+        let byte = |p: &AttrPath| uint(p).map(|v| v as u8);
+        if let Some(b) = port(&paths::SRC_PORT) {
+            src = b;
+        }
+        if let Some(b) = port(&paths::DST_PORT) {
+            dst = b;
+        }
+        for (ty, code, id) in [
+            (&paths::ICMP_TYPE, &paths::ICMP_CODE, &paths::ICMP_ID),
+            (&paths::ICMPV6_TYPE, &paths::ICMPV6_CODE, &paths::ICMPV6_ID),
+        ] {
+            if let Some(b) = byte(ty) {
+                dst[0] = b;
+            }
+            if let Some(b) = byte(code) {
+                dst[1] = b;
+            }
+            if let Some(b) = port(id) {
+                src = b;
+            }
+        }
+        out.l4src = u16::from_be_bytes(src);
+        out.l4dst = u16::from_be_bytes(dst);
+        out.icmp_id = out.l4src;
+        (out.icmp_type, out.icmp_code) = (dst[0], dst[1]);
         out.zone = uint(&paths::TUPLE_ZONE);
         out
     }
+}
+
+/// The protocol state as libnetfilter_conntrack holds it: one byte shared by TCP,
+/// SCTP and DCCP (a union), written by each protoinfo the message carries in the
+/// parser's order (TCP, SCTP, DCCP), so the last one wins; each protoinfo present
+/// prints it. The kernel sends one protoinfo: only a malformed message tells.
+fn union_state(e: Scope<'_>) -> Option<u64> {
+    [&paths::DCCP_STATE, &paths::SCTP_STATE, &paths::TCP_STATE]
+        .iter()
+        .find_map(|p| uint(e, p))
+}
+
+/// The expected, mask and master tuples of an expectation as
+/// libnetfilter_conntrack's parser fills them (expect/parse_mnl.c,
+/// `nfexp_nlmsg_parse`): each tuple's layer-3 family is set when *another*
+/// attribute is there: the expected tuple's by CTA_EXPECT_MASTER, the mask's by
+/// CTA_EXPECT_TUPLE, the master's by CTA_EXPECT_MASK. The kernel always sends the
+/// three, so only a malformed message tells; without its family a tuple prints
+/// no addresses.
+fn expect_tuples(e: Scope<'_>, family: u8) -> [Tuple; 3] {
+    let mut t = [
+        Tuple::of(e.at(&paths::EXP_TUPLE), family),
+        Tuple::of(e.at(&paths::EXP_MASK), family),
+        Tuple::of(e.at(&paths::EXP_MASTER), family),
+    ];
+    for (tuple, by) in t
+        .iter_mut()
+        .zip([&paths::EXP_MASTER, &paths::EXP_TUPLE, &paths::EXP_MASK])
+    {
+        tuple.l3 = if e.at(by).is_some() { family } else { 0 };
+    }
+    t
 }
 
 /// `src=.. dst=.. ` (with tags) and the layer-4 part, as `__snprintf_address` and
@@ -564,12 +622,13 @@ impl ConntrackRenderer {
         if let Some(t) = uint(e, &paths::TIMEOUT) {
             write!(l, "{t} ")?;
         }
+        let state = union_state(e);
         for (path, names) in [
             (&paths::TCP_STATE, &TCP_STATES),
             (&paths::SCTP_STATE, &SCTP_STATES),
             (&paths::DCCP_STATE, &DCCP_STATES),
         ] {
-            if let Some(s) = uint(e, path) {
+            if let (Some(_), Some(s)) = (uint(e, path), state) {
                 let name = names.get(s as usize).or(names.first()).copied();
                 write!(l, "{} ", name.unwrap_or("NONE"))?;
             }
@@ -616,7 +675,8 @@ impl ConntrackRenderer {
             }
         }
         if self.opts.labels {
-            if let Some(a) = e.at(&paths::LABELS) {
+            // An empty CTA_LABELS makes no bitmask in libnetfilter_conntrack.
+            if let Some(a) = e.at(&paths::LABELS).filter(|a| !a.bytes().is_empty()) {
                 self.write_labels(l, a.bytes(), msg.order());
             }
         }
@@ -691,11 +751,11 @@ impl ConntrackRenderer {
                 write!(l, "{p:>9} ")?;
             }
         }
-        let tuple = Tuple::of(e.at(&paths::EXP_TUPLE), family);
-        let mask = Tuple::of(e.at(&paths::EXP_MASK), family);
-        let master = Tuple::of(e.at(&paths::EXP_MASTER), family);
-        let timeout = uint(e, &paths::EXP_TIMEOUT).unwrap_or(0);
-        write!(l, "{timeout} proto={} ", tuple.proto)?;
+        let [tuple, mask, master] = expect_tuples(e, family);
+        if let Some(timeout) = uint(e, &paths::EXP_TIMEOUT) {
+            write!(l, "{timeout} ")?;
+        }
+        write!(l, "proto={} ", tuple.proto)?;
         write_tuple(l, &tuple, "src", "dst")?;
         write_tuple(l, &mask, "mask-src", "mask-dst")?;
         write_tuple(l, &master, "master-src", "master-dst")?;

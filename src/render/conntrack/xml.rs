@@ -154,14 +154,10 @@ impl ConntrackRenderer {
         // Counters print in both directions when the original's are there (the
         // reply's test also reads the original's bits), the reply's values or 0.
         let counters = counter_values(e.at(&paths::COUNTERS_ORIG));
-        let repl_counters = counter_values(e.at(&paths::COUNTERS_REPLY));
+        let repl_counters = counter_fields(e.at(&paths::COUNTERS_REPLY));
         for (dir, t, c) in [
             ("original", &orig, counters),
-            (
-                "reply",
-                &repl,
-                counters.map(|_| repl_counters.unwrap_or((0, 0))),
-            ),
+            ("reply", &repl, counters.map(|_| repl_counters)),
         ] {
             write!(l, "<meta direction=\"{dir}\">")?;
             tuple_xml(l, t)?;
@@ -187,16 +183,21 @@ impl ConntrackRenderer {
                 if fix { &DCCP_STATES } else { &TCP_STATES },
             ),
         ];
-        let state = states
+        // One <state> per protoinfo present, all of the shared state byte.
+        let union = super::union_state(e);
+        let present: Vec<&[&str; 10]> = states
             .iter()
-            .find_map(|(p, names)| uint(e, p).map(|s| (s, *names)));
+            .filter(|(p, _)| e.at(p).is_some())
+            .map(|(_, names)| *names)
+            .collect();
         let status = uint(e, &paths::STATUS);
         let (start, stop) = (
             uint(e, &paths::TIMESTAMP_START),
             uint(e, &paths::TIMESTAMP_STOP),
         );
-        let labels = e.at(&paths::LABELS);
-        let independent = state.is_some()
+        // An empty CTA_LABELS makes no bitmask in libnetfilter_conntrack.
+        let labels = e.at(&paths::LABELS).filter(|a| !a.bytes().is_empty());
+        let independent = !present.is_empty()
             || status.is_some()
             || start.is_some()
             || stop.is_some()
@@ -211,9 +212,14 @@ impl ConntrackRenderer {
             ]
             .iter()
             .any(|p| e.at(p).is_some());
+        // Each element prints on its own test, whether or not the independent
+        // meta is open (its test leaves out secctx).
         if independent {
             l.push_str("<meta direction=\"independent\">");
-            if let Some((s, names)) = state {
+        }
+        {
+            for names in &present {
+                let s = union.unwrap_or(0);
                 let name = names.get(s as usize).copied().unwrap_or("NONE");
                 write!(l, "<state>{name}</state>")?;
             }
@@ -281,7 +287,9 @@ impl ConntrackRenderer {
                 )?,
                 _ => {}
             }
-            l.push_str("</meta>");
+            if independent {
+                l.push_str("</meta>");
+            }
         }
         if event && self.opts.timestamp {
             when(l, frame)?;
@@ -317,11 +325,8 @@ impl ConntrackRenderer {
             l.push_str(type_attr(msg, 2));
         }
         l.push('>');
-        let tuples = [
-            ("expected", Tuple::of(e.at(&paths::EXP_TUPLE), family)),
-            ("mask", Tuple::of(e.at(&paths::EXP_MASK), family)),
-            ("master", Tuple::of(e.at(&paths::EXP_MASTER), family)),
-        ];
+        let [expected, mask, master] = super::expect_tuples(e, family);
+        let tuples = [("expected", expected), ("mask", mask), ("master", master)];
         let exp = tuples[0].1;
         write!(
             l,
@@ -393,6 +398,20 @@ fn counter_values(c: Option<Attr<'_>>) -> Option<(u64, u64)> {
         get(&paths::PACKETS, &paths::PACKETS_OLD)?,
         get(&paths::BYTES, &paths::BYTES_OLD)?,
     ))
+}
+
+/// `(packets, bytes)` of a counters nest, each 0 when absent (the values the
+/// library holds for a direction it prints because of the other's bits).
+fn counter_fields(c: Option<Attr<'_>>) -> (u64, u64) {
+    let get = |a: &AttrPath, b: &AttrPath| {
+        c.and_then(|c| c.at(a).or_else(|| c.at(b)))
+            .and_then(|x| x.uint())
+            .unwrap_or(0)
+    };
+    (
+        get(&paths::PACKETS, &paths::PACKETS_OLD),
+        get(&paths::BYTES, &paths::BYTES_OLD),
+    )
 }
 
 /// `<layer3 ...><src/><dst/></layer3><layer4 ...>PORTS</layer4>`.
