@@ -459,6 +459,24 @@ pub fn seed_files(root: &Path) -> Res<BTreeMap<PathBuf, Vec<u8>>> {
         });
     }
 
+    // ct_oracle: a mode byte for each mode of fuzzing::oracle::modes (lists and
+    // events, default and XML), then generator bytes.
+    let mut y: u64 = 0x9e37_79b9_7f4a_7c15;
+    for mode in 0..10u8 {
+        let mut bytes = vec![mode];
+        bytes.extend((0..384).map(|_| {
+            y ^= y << 13;
+            y ^= y >> 7;
+            y ^= y << 17;
+            (y >> 24) as u8
+        }));
+        cands.entry("ct_oracle".into()).or_default().push(Cand {
+            name: format!("mode-{mode}.bin"),
+            bytes,
+            shape: format!("mode-{mode}"),
+        });
+    }
+
     let mut out = BTreeMap::new();
     for target in target_names() {
         let dir = root.join("corpus").join(&target);

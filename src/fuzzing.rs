@@ -12,6 +12,7 @@
 //! | `set_<name>` | the attribute payload of one set (no headers) | [`set`] |
 //! | `record` | one capture record: cooked header + netlink bytes | [`record`] |
 //! | `nlmsg` | a stream of netlink messages (NETLINK_NETFILTER) | [`nlmsg`] |
+//! | `ct_oracle` | a mode byte, then generator input | [`ct_oracle`] |
 //! | `capture` | a whole pcap or pcapng file | [`capture`] |
 //! | `render` | a whole pcap or pcapng file | [`render`] |
 //! | `roundtrip` | bytes for `arbitrary` | [`roundtrip`] |
@@ -39,6 +40,7 @@ use crate::decode::{nf_op, Decoder, Op, Options, MAX_DEPTH, NETLINK_NETFILTER};
 use crate::encode::MsgBuilder;
 use crate::finding::Severity;
 use crate::model::{Body, Direction, Record, Value};
+use crate::render::conntrack::LabelMap;
 use crate::render::text::write_tree;
 use crate::run::{Config, Counts, Format, Runner};
 use crate::schema::{self, ct, AttrDef, AttrSet, Display, Order, Type, SETS};
@@ -49,7 +51,16 @@ use std::ops::Range;
 use std::time::Duration;
 
 /// The targets that are not per-set, in the order `fuzz/run.sh` runs them.
-pub const PIPELINE_TARGETS: &[&str] = &["record", "nlmsg", "capture", "render", "roundtrip"];
+pub const PIPELINE_TARGETS: &[&str] = &[
+    "record",
+    "nlmsg",
+    "capture",
+    "render",
+    "roundtrip",
+    "ct_oracle",
+];
+
+pub mod oracle;
 
 /// The fuzz target name of a set: `set_` and the set name with `-` as `_`
 /// (`tuple-ip` -> `set_tuple_ip`).
@@ -73,6 +84,7 @@ pub fn run_target(target: &str, data: &[u8]) -> bool {
         "capture" => capture(data),
         "render" => render(data),
         "roundtrip" => roundtrip(data),
+        "ct_oracle" => ct_oracle(data),
         t => match SETS.iter().find(|s| set_target_name(s) == t) {
             Some(s) => set(s.name, data),
             None => return false,
@@ -410,6 +422,60 @@ fn comparable(rec: &Record) -> String {
         rec.record_findings, rec.order, rec.verdict
     ));
     out
+}
+
+/// Target `ct_oracle`: an entry from the generator ([`generate_entry`]: the
+/// first input byte picks the mode of [`oracle::modes`] and list or event) printed
+/// by libnetfilter_conntrack (the oracle program named by the environment variable
+/// NFCT_ORACLE, with NFCT_ORACLE_LABELS a connlabel.conf; tests/oracle/build.sh
+/// builds it) and by the conntrack renderer: the lines must be equal. Without
+/// NFCT_ORACLE, nothing is checked.
+#[allow(clippy::panic)]
+pub fn ct_oracle(data: &[u8]) {
+    use std::sync::Mutex;
+    static ORACLES: Mutex<Vec<Option<oracle::Oracle>>> = Mutex::new(Vec::new());
+    let Ok(path) = std::env::var("NFCT_ORACLE") else {
+        return;
+    };
+    let labels_path = std::env::var("NFCT_ORACLE_LABELS").unwrap_or_default();
+    let labels = LabelMap::parse(&std::fs::read_to_string(&labels_path).unwrap_or_default());
+    let modes = oracle::modes();
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let Some(mode) = modes.get(usize::from(pick) % modes.len()) else {
+        return;
+    };
+    let Some(msg) = generate_entry(rest, mode.event) else {
+        return;
+    };
+    let mut oracles = ORACLES.lock().unwrap_or_else(|e| e.into_inner());
+    if oracles.len() < modes.len() {
+        oracles.resize_with(modes.len(), || None);
+    }
+    let Some(slot) = oracles.get_mut(usize::from(pick) % modes.len()) else {
+        return;
+    };
+    if slot.is_none() {
+        *slot = oracle::Oracle::spawn(&path, mode, &labels_path).ok();
+    }
+    let Some(o) = slot.as_mut() else {
+        panic!("cannot start the oracle {path}");
+    };
+    let theirs = match o.ask(&msg) {
+        Ok(oracle::Answer::Line(l)) => Some(l),
+        Ok(_) => return,
+        Err(e) => {
+            *slot = None;
+            panic!("the oracle failed: {e}");
+        }
+    };
+    let ours = oracle::ours(&msg, mode, &labels);
+    assert!(
+        ours == theirs,
+        "{}: libnetfilter_conntrack and nfct-decode print differently\n  oracle {theirs:?}\n  ours   {ours:?}",
+        mode.name
+    );
 }
 
 /// Target `nlmsg`: a stream of netlink messages of NETLINK_NETFILTER, decoded with
@@ -859,6 +925,44 @@ fn fix_conntrack(m: &mut GenMsg, request: bool) {
 pub fn generate_request(data: &[u8]) -> Option<Vec<u8>> {
     let mut u = Unstructured::new(data);
     let m = gen_msg_as(&mut u, Some(true)).ok()?;
+    Some(encode_msg(&m, Endian::Little))
+}
+
+/// A conntrack or expectation entry as the kernel sends it, from the round-trip
+/// generator (any attribute subset the schema allows; inet or inet6), for the
+/// libnetfilter_conntrack oracle (examples/ct_oracle.rs, target `ct_oracle`):
+/// with `event` a NEW (with or without NLM_F_CREATE) or DELETE event, seq and
+/// portid 0; else a dump reply (NLM_F_MULTI, a nonzero seq). Encoded
+/// little-endian; `None` when `data` runs out or picks another set.
+pub fn generate_entry(data: &[u8], event: bool) -> Option<Vec<u8>> {
+    let mut u = Unstructured::new(data);
+    let mut m = gen_msg_as(&mut u, Some(false)).ok()?;
+    // The kernel sends entries of inet and inet6 only.
+    if m.family != 2 && m.family != 10 {
+        return None;
+    }
+    let subsys: u16 = if std::ptr::eq(m.set, &ct::CONNTRACK) {
+        1
+    } else if std::ptr::eq(m.set, &ct::EXPECT) {
+        2
+    } else {
+        return None;
+    };
+    let delete = event && u.arbitrary::<bool>().ok()?;
+    m.ty = subsys << 8 | if delete { 2 } else { 0 };
+    if event {
+        let create = u.arbitrary::<bool>().ok()?;
+        m.flags = if create && !delete {
+            crate::decode::flags::CREATE | crate::decode::flags::EXCL
+        } else {
+            0
+        };
+        m.seq = 0;
+        m.portid = 0;
+    } else {
+        m.flags = crate::decode::flags::MULTI;
+        m.seq = m.seq.max(1);
+    }
     Some(encode_msg(&m, Endian::Little))
 }
 
