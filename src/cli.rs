@@ -68,7 +68,8 @@ pub struct Cli {
     /// Only messages matching EXPR (repeatable; all must match). EXPR is terms
     /// `key=value[,value]` joined by `and` / `&&` (binding tighter) and `or` / `||`,
     /// negated with `!` or `not`, grouped with parentheses. Keys: kind, dir, subsys,
-    /// msg, family, proto, addr, src, dst (CIDR), port, sport, dport, zone, mark
+    /// msg, family, proto, addr, src, dst (CIDR), port, sport, dport, zone,
+    /// orig-zone, reply-zone, mark
     /// (N[/MASK]), status, errno, findings[=SEVERITY], code, frame (N, N-M, N-),
     /// nat (src, dst, any), label (bit or --labels name), state (tcp/sctp/dccp),
     /// helper. Notices about the file or a record are shown whatever it selects.

@@ -76,6 +76,8 @@ enum Test {
     Addr(Which, Vec<Cidr>),
     Port(Which, Vec<u64>),
     Zone(Vec<u64>),
+    /// The zone of the original (`true`) or reply tuple.
+    TupleZone(bool, Vec<u64>),
     Mark(u64, u64),
     Status(u64),
     Errno(Vec<i64>),
@@ -97,9 +99,31 @@ enum Which {
 
 /// Every key, for validation and suggestions.
 const KEYS: &[&str] = &[
-    "kind", "dir", "subsys", "msg", "family", "proto", "addr", "src", "dst", "port", "sport",
-    "dport", "zone", "mark", "status", "errno", "findings", "code", "frame", "nat", "label",
-    "state", "helper",
+    "kind",
+    "dir",
+    "subsys",
+    "msg",
+    "family",
+    "proto",
+    "addr",
+    "src",
+    "dst",
+    "port",
+    "sport",
+    "dport",
+    "zone",
+    "orig-zone",
+    "reply-zone",
+    "mark",
+    "status",
+    "errno",
+    "findings",
+    "code",
+    "frame",
+    "nat",
+    "label",
+    "state",
+    "helper",
 ];
 
 /// Bare words that stand for `kind=WORD`.
@@ -456,6 +480,10 @@ impl Test {
                 Test::Port(which, each(key, vals, |v| number(key, v, 65535))?)
             }
             "zone" => Test::Zone(each(key, vals, |v| number(key, v, 65535))?),
+            "orig-zone" | "reply-zone" => Test::TupleZone(
+                key == "orig-zone",
+                each(key, vals, |v| number(key, v, 65535))?,
+            ),
             "mark" => {
                 let v = one(key, vals, "N or N/MASK")?;
                 match v.split_once('/') {
@@ -781,6 +809,14 @@ impl Test {
                             .and_then(|a| a.uint())
                             .is_some_and(|z| zs.contains(&z))
                     })
+            }
+            Test::TupleZone(orig, zs) => {
+                let p = if *orig {
+                    &paths::ORIG_ZONE
+                } else {
+                    &paths::REPLY_ZONE
+                };
+                top(msg, p).is_some_and(|z| zs.contains(&z))
             }
             Test::Mark(m, mask) => top(msg, &paths::MARK).is_some_and(|v| v & mask == m & mask),
             Test::Status(bits) => top(msg, &paths::STATUS).is_some_and(|v| v & bits == *bits),

@@ -77,6 +77,10 @@ pub static ICMPV6_TYPE: P = P::new(&ct::TUPLE, "tuple-proto.proto-icmpv6-type");
 pub static ICMPV6_CODE: P = P::new(&ct::TUPLE, "tuple-proto.proto-icmpv6-code");
 /// CTA_TUPLE_ZONE.
 pub static TUPLE_ZONE: P = P::new(&ct::TUPLE, "tuple-zone");
+/// CTA_TUPLE_ORIG's CTA_TUPLE_ZONE (conntrack's `--orig-zone`).
+pub static ORIG_ZONE: P = P::new(&ct::CONNTRACK, "tuple-orig.tuple-zone");
+/// CTA_TUPLE_REPLY's CTA_TUPLE_ZONE (conntrack's `--reply-zone`).
+pub static REPLY_ZONE: P = P::new(&ct::CONNTRACK, "tuple-reply.tuple-zone");
 
 // ---- within counters (CTA_COUNTERS_*) ----
 /// CTA_COUNTERS_PACKETS.
@@ -167,6 +171,8 @@ pub static ALL: &[&P] = &[
     &ICMPV6_TYPE,
     &ICMPV6_CODE,
     &TUPLE_ZONE,
+    &ORIG_ZONE,
+    &REPLY_ZONE,
     &PACKETS,
     &BYTES,
     &PACKETS_OLD,

@@ -209,3 +209,53 @@ fn and_binds_tighter_than_or() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// conntrack's userspace filter options as `--filter` keys (README table "conntrack
+/// options as filters"), on the recordings that used them: each selects exactly the
+/// frames conntrack's own filter would.
+#[test]
+fn conntrack_options_as_filters() {
+    let frames = |cap: &str, expr: &str| -> Vec<u64> {
+        let p = capture_path(cap).to_str().unwrap().to_string();
+        let (code, out, err) = run_bin(&["-f", "json", "--filter", expr, &p], None);
+        assert!(code <= 1, "{expr}: {err}");
+        out.lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["frame"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    // ct_output frame 12: `conntrack -I --orig-zone 4 --reply-zone 5`.
+    assert_eq!(frames("more/ct_output.pcap", "orig-zone=4"), vec![12]);
+    assert_eq!(frames("more/ct_output.pcap", "reply-zone=5"), vec![12]);
+    assert!(frames("more/ct_output.pcap", "orig-zone=5").is_empty());
+    // ct_xml: the udp entry of zone 3 (`-I ... --zone 3 -m 7`), in its dumps and
+    // events; `--mark 7` and `--mark 7/0xf` the same entry.
+    let zone3 = frames("more/ct_xml.pcap", "kind=dump-reply and zone=3");
+    assert!(zone3.len() >= 8, "{zone3:?}");
+    assert_eq!(
+        frames("more/ct_xml.pcap", "kind=dump-reply and mark=7"),
+        zone3
+    );
+    assert_eq!(
+        frames("more/ct_xml.pcap", "kind=dump-reply and mark=0x17/0xf"),
+        zone3
+    );
+    // `--dst-nat` / `--src-nat` / `--any-nat`: the two NAT'd entries.
+    let dnat = frames("more/ct_xml.pcap", "kind=dump-reply and nat=dst");
+    let snat = frames("more/ct_xml.pcap", "kind=dump-reply and nat=src");
+    let any = frames("more/ct_xml.pcap", "kind=dump-reply and nat=any");
+    assert!(!dnat.is_empty() && !snat.is_empty(), "{dnat:?} {snat:?}");
+    // (One message per entry: a frame holds both entries of each dump.)
+    let mut both: Vec<u64> = dnat.iter().chain(&snat).copied().collect();
+    both.sort();
+    assert_eq!(any, both);
+    // `--status ASSURED`, `-l foo` (label bit 0): subsets of the dump.
+    let all = frames("more/ct_xml.pcap", "kind=dump-reply");
+    let assured = frames("more/ct_xml.pcap", "kind=dump-reply and status=assured");
+    assert!(!assured.is_empty() && assured.len() < all.len());
+    let foo = frames("more/ct_xml.pcap", "kind=dump-reply and label=0");
+    assert!(!foo.is_empty() && foo.len() < all.len(), "{foo:?}");
+}
