@@ -964,7 +964,7 @@ mod tests {
         assert!(e("family=inet4")
             .starts_with("family=inet4: unknown value \"inet4\" (valid: unspec, inet, ipv4, arp,"));
         assert!(e("proto=tcpp").starts_with("proto=tcpp: unknown value \"tcpp\" (valid:"));
-        assert_eq!(e("colour=red"), "unknown filter key \"colour\" (keys: kind, dir, subsys, msg, family, proto, addr, src, dst, port, sport, dport, zone, mark, status, errno, findings, code, frame, nat, label, state, helper)");
+        assert_eq!(e("colour=red"), "unknown filter key \"colour\" (keys: kind, dir, subsys, msg, family, proto, addr, src, dst, port, sport, dport, zone, orig-zone, reply-zone, mark, status, errno, findings, code, frame, nat, label, state, helper)");
         assert_eq!(
             e("dprot=80"),
             "unknown filter key \"dprot\": did you mean \"dport\"?"

@@ -275,7 +275,7 @@ fn filter_errors_are_reported() {
     assert_eq!(
         err(&mut f, "colour=red"),
         "unknown filter key \"colour\" (keys: kind, dir, subsys, msg, family, proto, addr, \
-         src, dst, port, sport, dport, zone, mark, status, errno, findings, code, frame, nat, \
+         src, dst, port, sport, dport, zone, orig-zone, reply-zone, mark, status, errno, findings, code, frame, nat, \
          label, state, helper)"
     );
     assert_eq!(
