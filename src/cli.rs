@@ -50,6 +50,12 @@ pub struct Cli {
     )]
     pub threads: Option<u16>,
 
+    /// Write the capture to OUT as pcapng with a packet comment (opt_comment) for
+    /// every finding and verdict of each record (`frame.comment` in Wireshark);
+    /// every record and timestamp kept as it is. One input file (read twice).
+    #[arg(long, value_name = "OUT.pcapng")]
+    pub annotate: Option<PathBuf>,
+
     /// No progress indicator (it is shown on stderr only when stderr is a terminal).
     #[arg(short, long)]
     pub quiet: bool,

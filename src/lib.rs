@@ -49,6 +49,7 @@
 //! With `default-features = false` the library depends on neither clap nor
 //! arbitrary.
 
+pub mod annotate;
 pub mod capture;
 pub mod decode;
 #[cfg(feature = "fuzzing")]

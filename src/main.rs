@@ -26,6 +26,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return cli::usage_error(&e),
     };
+    if let Some(out) = &cli.annotate {
+        return annotate(&cli, out);
+    }
     let mut runner = match setup(&cli) {
         Ok(x) => x,
         Err(e) => {
@@ -51,6 +54,53 @@ fn main() -> ExitCode {
 }
 
 /// A closed pipe ends quietly with status 0; other output errors with status 2.
+/// `--annotate OUT`: the one input file written back with its findings as comments.
+fn annotate(cli: &Cli, out: &PathBuf) -> ExitCode {
+    let [input] = cli.files.as_slice() else {
+        eprintln!("nfct-decode: --annotate reads one capture file (it is read twice: not stdin)");
+        return ExitCode::from(2);
+    };
+    if input.as_os_str() == "-" {
+        eprintln!("nfct-decode: --annotate reads one capture file (it is read twice: not stdin)");
+        return ExitCode::from(2);
+    }
+    let opts = Options {
+        endian: cli.endian.map(|e| match e {
+            EndianArg::Little => Endian::Little,
+            EndianArg::Big => Endian::Big,
+        }),
+        validate_only: false,
+    };
+    let file = match File::create(out) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("nfct-decode: {}: {e}", out.display());
+            return ExitCode::from(2);
+        }
+    };
+    let result = nfct_decode::annotate::annotate(
+        || File::open(input).map(io::BufReader::new),
+        BufWriter::new(file),
+        opts,
+    );
+    match result {
+        Ok(a) => {
+            println!(
+                "{}: {} records, {} with comments ({} comments)",
+                out.display(),
+                a.records,
+                a.annotated,
+                a.comments
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("nfct-decode: {}: {e}", input.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn output_error(e: &io::Error) -> ExitCode {
     if e.kind() == io::ErrorKind::BrokenPipe {
         return ExitCode::SUCCESS;

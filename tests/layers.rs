@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["model"],
     &["decode"],
     &["view"],
-    &["reader", "filter", "exchange", "summary"],
+    &["reader", "filter", "exchange", "summary", "annotate"],
     &["render"],
     &["run", "encode"],
     &["fuzzing", "main", "cli"],

@@ -10,6 +10,8 @@
     clippy::panic
 )]
 
+#[path = "it/annotate.rs"]
+mod annotate;
 #[path = "it/bad_input.rs"]
 mod bad_input;
 #[path = "it/captures.rs"]
