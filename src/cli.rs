@@ -66,6 +66,13 @@ pub struct Cli {
     #[arg(long)]
     pub summary: bool,
 
+    /// Print one line (or JSON object) per conntrack entry instead of messages:
+    /// its timeline across dumps, events, requests and queued packets (first and
+    /// last seen, states, status bits, NAT, mark, labels, helper, counters, how it
+    /// ended, anomalies); with -v its history.
+    #[arg(long)]
+    pub flows: bool,
+
     /// Print one line (or JSON object) per exchange: a request, its replies and its
     /// ack or error, with the outcome and extended ACKs resolved to attribute paths.
     #[arg(long)]

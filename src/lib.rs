@@ -58,6 +58,7 @@ pub mod encode;
 pub mod exchange;
 pub mod filter;
 pub mod finding;
+pub mod flows;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -44,6 +44,12 @@ fn main() -> ExitCode {
     if let Err(e) = runner.finish(&mut out).and_then(|()| out.flush()) {
         return output_error(&e);
     }
+    if let Some(f) = runner.flows().filter(|_| !cli.quiet) {
+        eprintln!(
+            "nfct-decode: --flows: {} entries, at most {} alive at once",
+            f.written, f.max_alive
+        );
+    }
     if fatal {
         ExitCode::from(2)
     } else if runner.counts.of(Severity::Error) > 0 {
@@ -130,6 +136,7 @@ fn setup(cli: &Cli) -> Result<Runner, String> {
         },
         max_messages: cli.count,
         exchanges: cli.exchanges,
+        flows: cli.flows,
         summary: cli.summary,
         ct_output: CtOutput {
             fix: cli.ct_fix,
@@ -166,7 +173,15 @@ fn setup(cli: &Cli) -> Result<Runner, String> {
 fn refuse_inapplicable(cli: &Cli) -> Result<(), String> {
     let conntrack = cli.format == FormatArg::Conntrack;
     let label_filter = cli.filters.iter().any(|f| f.contains("label="));
-    let rules: [(bool, &str); 8] = [
+    let rules: [(bool, &str); 10] = [
+        (
+            cli.flows && cli.exchanges,
+            "--flows and --exchanges are two views: choose one",
+        ),
+        (
+            cli.flows && conntrack,
+            "--flows prints text or JSON, not -f conntrack lines",
+        ),
         (
             cli.ct_fix && !conntrack,
             "--ct-fix applies to -f conntrack only",

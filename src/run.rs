@@ -6,6 +6,7 @@ use crate::decode::{Decoder, Options};
 use crate::exchange::{Exchange, Tracker};
 use crate::filter::Filter;
 use crate::finding::{Finding, Severity};
+use crate::flows::FlowTracker;
 use crate::model::Record;
 use crate::render::conntrack::{ConntrackRenderer, CtOutput, LabelMap};
 use crate::render::json::JsonRenderer;
@@ -46,6 +47,9 @@ pub struct Config {
     pub max_messages: Option<u64>,
     /// Print exchanges (request, answers, outcome) instead of messages.
     pub exchanges: bool,
+    /// Print one record per conntrack entry (`--flows`, [`crate::flows`]) instead of
+    /// messages.
+    pub flows: bool,
     /// Collect a summary ([`Runner::summary`]).
     pub summary: bool,
     /// Conntrack format: conntrack's `-o` options.
@@ -135,6 +139,7 @@ pub struct Runner {
     filter: Filter,
     tracker: Option<Tracker>,
     summary: Option<Summary>,
+    flows: Option<FlowTracker>,
     printed: u64,
     /// The label names given (the workers of a parallel run render with them).
     labels: Option<LabelMap>,
@@ -157,7 +162,11 @@ impl fmt::Debug for Runner {
 /// Then the decoder validates clean messages without building their nodes
 /// ([`Options::validate_only`]); findings, verdicts and counts are the same.
 fn validate_only(cfg: &Config, filter: &Filter) -> bool {
-    cfg.format == Format::None && !cfg.summary && !cfg.exchanges && !filter.reads_attributes()
+    cfg.format == Format::None
+        && !cfg.summary
+        && !cfg.exchanges
+        && !cfg.flows
+        && !filter.reads_attributes()
 }
 
 /// The renderer of `cfg`'s format.
@@ -190,6 +199,7 @@ impl Runner {
             filter: Filter::new(),
             tracker: (cfg.exchanges || cfg.summary).then(|| Tracker::new(decoder)),
             summary: cfg.summary.then(Summary::new),
+            flows: cfg.flows.then(FlowTracker::new),
             printed: 0,
             labels: None,
             input: None,
@@ -225,10 +235,33 @@ impl Runner {
             t.finish();
         }
         self.flush_exchanges(out)?;
-        if self.cfg.exchanges {
+        if let Some(f) = self.flows.as_mut() {
+            f.finish();
+        }
+        self.flush_flows(out)?;
+        if self.cfg.exchanges || self.cfg.flows {
             return Ok(());
         }
         self.render.end_input(out)
+    }
+
+    /// Writes the flows that ended.
+    fn flush_flows(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        loop {
+            let Some(f) = self.flows.as_mut().and_then(FlowTracker::pop_ended) else {
+                return Ok(());
+            };
+            if self.done {
+                continue;
+            }
+            self.render.flow(out, &f)?;
+            self.count_printed();
+        }
+    }
+
+    /// The flow tracker (`--flows`): how many entries were alive at most, ...
+    pub fn flows(&self) -> Option<&FlowTracker> {
+        self.flows.as_ref()
     }
 
     /// Whether the renderer keeps state from one message to the next (conntrack's
@@ -243,7 +276,7 @@ impl Runner {
         if let Some(s) = self.summary.as_ref() {
             return self.render.summary(out, s);
         }
-        if self.cfg.format == Format::None {
+        if self.cfg.format == Format::None && !self.cfg.flows {
             let c = &self.counts;
             writeln!(
                 out,
@@ -306,6 +339,7 @@ impl Runner {
             cfg: Config {
                 summary: false,
                 exchanges: false,
+                flows: false,
                 max_messages: None,
                 ..self.cfg
             },
@@ -434,7 +468,8 @@ impl Runner {
     ) -> io::Result<()> {
         self.record_notices(frame.number, rec, out)?;
         self.messages(frame, rec, data, out)?;
-        self.flush_exchanges(out)
+        self.flush_exchanges(out)?;
+        self.flush_flows(out)
     }
 
     /// Counts a record and shows its record-level findings (before decoding).
@@ -493,7 +528,10 @@ impl Runner {
             if let Some(s) = self.summary.as_mut() {
                 s.message(&msg);
             }
-            if self.cfg.exchanges || self.done {
+            if let Some(f) = self.flows.as_mut() {
+                f.observe(frame, &msg);
+            }
+            if self.cfg.exchanges || self.cfg.flows || self.done {
                 continue;
             }
             self.render.message(out, frame, &msg)?;

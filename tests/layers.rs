@@ -19,7 +19,9 @@ const LAYERS: &[&[&str]] = &[
     &["model"],
     &["decode"],
     &["view"],
-    &["reader", "filter", "exchange", "summary", "annotate"],
+    &[
+        "reader", "filter", "exchange", "summary", "annotate", "flows",
+    ],
     &["render"],
     &["run", "encode"],
     &["fuzzing", "main", "cli"],

@@ -26,6 +26,8 @@ mod escaping;
 mod exchanges;
 #[path = "it/fast_path.rs"]
 mod fast_path;
+#[path = "it/flows.rs"]
+mod flows;
 #[path = "it/output.rs"]
 mod output;
 #[path = "it/subsystems.rs"]

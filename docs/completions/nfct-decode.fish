@@ -14,6 +14,7 @@ complete -c nfct-decode -l labels -d 'Conntrack format: connlabel.conf giving na
 complete -c nfct-decode -s v -l verbose -d 'Text format: print the attribute tree and findings under each message'
 complete -c nfct-decode -s q -l quiet -d 'No progress indicator (it is shown on stderr only when stderr is a terminal)'
 complete -c nfct-decode -l summary -d 'Print a summary at the end: messages by type and direction, events, exchanges by outcome, errors by errno, findings by code, dumps, capture duration. With `-f none`, the summary alone'
+complete -c nfct-decode -l flows -d 'Print one line (or JSON object) per conntrack entry instead of messages: its timeline across dumps, events, requests and queued packets (first and last seen, states, status bits, NAT, mark, labels, helper, counters, how it ended, anomalies); with -v its history'
 complete -c nfct-decode -l exchanges -d 'Print one line (or JSON object) per exchange: a request, its replies and its ack or error, with the outcome and extended ACKs resolved to attribute paths'
 complete -c nfct-decode -l ct-fix -d 'Conntrack format: fix what conntrack gets wrong: SCTP and DCCP states named from the TCP table in XML, and XML that is not well-formed (the `[USERSPACE]` suffix, no footer after `-G`, unescaped strings)'
 complete -c nfct-decode -l replies-only -d 'Conntrack format: print only what conntrack prints, no `#` comment lines for requests, acks, errors and other messages'

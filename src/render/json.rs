@@ -94,6 +94,14 @@ impl Render for JsonRenderer {
         self.write(out, &ExchangeJson(ex))
     }
 
+    fn flow(&mut self, out: &mut dyn Write, f: &crate::flows::Flow) -> io::Result<()> {
+        #[derive(Serialize)]
+        struct FlowJson<'a> {
+            flow: &'a crate::flows::Flow,
+        }
+        self.write(out, &FlowJson { flow: f })
+    }
+
     fn summary(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         // The summary covers every input.
         let file = std::mem::take(&mut self.file);

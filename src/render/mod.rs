@@ -10,6 +10,7 @@ pub mod text;
 use crate::capture::FrameMeta;
 use crate::exchange::Exchange;
 use crate::finding::Finding;
+use crate::flows::Flow;
 use crate::summary::Summary;
 use crate::verdict::Verdict;
 pub use crate::view::time::{civil_from_days, fmt_time_of_day, fmt_utc};
@@ -36,6 +37,13 @@ pub trait Render {
 
     /// Writes one exchange (`--exchanges`).
     fn exchange(&mut self, out: &mut dyn Write, ex: &Exchange) -> io::Result<()>;
+
+    /// Writes one conntrack entry's timeline (`--flows`); by default its text form.
+    fn flow(&mut self, out: &mut dyn Write, f: &Flow) -> io::Result<()> {
+        let mut l = String::new();
+        text::flow_text(&mut l, f, false);
+        out.write_all(l.as_bytes())
+    }
 
     /// Writes the summary (`--summary`), at the end.
     fn summary(&mut self, out: &mut dyn Write, s: &Summary) -> io::Result<()>;
@@ -70,6 +78,10 @@ pub struct NoneRenderer;
 
 impl Render for NoneRenderer {
     fn message(&mut self, _: &mut dyn Write, _: &FrameMeta, _: &Msg<'_>) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn flow(&mut self, _: &mut dyn Write, _: &Flow) -> io::Result<()> {
         Ok(())
     }
 

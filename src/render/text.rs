@@ -145,7 +145,19 @@ impl TextRenderer {
     }
 }
 
+impl TextRenderer {
+    fn flow_lines(&mut self, out: &mut dyn Write, f: &crate::flows::Flow) -> io::Result<()> {
+        self.line.clear();
+        flow_text(&mut self.line, f, self.verbose);
+        out.write_all(self.line.as_bytes())
+    }
+}
+
 impl Render for TextRenderer {
+    fn flow(&mut self, out: &mut dyn Write, f: &crate::flows::Flow) -> io::Result<()> {
+        self.flow_lines(out, f)
+    }
+
     fn message(&mut self, out: &mut dyn Write, frame: &FrameMeta, msg: &Msg<'_>) -> io::Result<()> {
         let l = &mut self.line;
         l.clear();
@@ -857,5 +869,95 @@ pub fn summary_text(o: &mut String, s: &Summary) {
         if s.more_dumps() > 0 {
             let _ = writeln!(o, "    ... and {} more dumps", s.more_dumps());
         }
+    }
+}
+
+/// One `--flows` entry: a line, and with `verbose` its history, one step per line.
+///
+/// `flow id=N ipv4 tcp SRC:SPORT -> DST:DPORT [zone=Z] frames A-B (TIME-TIME)
+/// seen N (dump D, new N, update U, destroy X, request R, packet P) states S>S>S
+/// end HOW [anomalies: ...]`.
+pub fn flow_text(l: &mut String, f: &crate::flows::Flow, verbose: bool) {
+    use crate::flows::End;
+    let mut line = String::new();
+    line.push_str("flow ");
+    match f.id {
+        Some(id) => {
+            let _ = write!(line, "id={id} ");
+        }
+        None => line.push_str("id=? "),
+    }
+    let _ = write!(line, "{} {} {}", f.family, f.proto, f.orig);
+    if let Some(z) = f.zone {
+        let _ = write!(line, " zone={z}");
+    }
+    if !f.reply.is_empty() && !reply_mirrors(&f.orig, &f.reply) {
+        let _ = write!(line, " reply {}", f.reply);
+    }
+    let _ = write!(line, " frames {}-{} (", f.first.frame, f.last.frame);
+    let _ = fmt_time_of_day(&mut line, f.first.ts, crate::capture::TsPrecision::Micro);
+    line.push('-');
+    let _ = fmt_time_of_day(&mut line, f.last.ts, crate::capture::TsPrecision::Micro);
+    let s = &f.seen;
+    let _ = write!(line, ") seen {}", s.total());
+    let parts: Vec<String> = [
+        ("dump", s.dump),
+        ("new", s.new),
+        ("update", s.update),
+        ("destroy", s.destroy),
+        ("request", s.request),
+        ("packet", s.packet),
+    ]
+    .iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(k, n)| format!("{k} {n}"))
+    .collect();
+    let _ = write!(line, " ({})", parts.join(", "));
+    if !f.states.is_empty() {
+        let _ = write!(line, " states {}", f.states.join(">"));
+    }
+    let _ = match f.end {
+        End::Destroy { frame } => write!(line, " end destroy@{frame}"),
+        End::Delete { frame } => write!(line, " end delete@{frame}"),
+        End::Vanished { last, dump } => write!(
+            line,
+            " end vanished (last {last}, missing from the dump ending {dump})"
+        ),
+        End::Evicted { last } => write!(line, " end alive (written out early, last seen {last})"),
+        End::Alive => write!(line, " end alive"),
+    };
+    if !f.anomalies.is_empty() {
+        let _ = write!(line, " [anomalies: {}]", f.anomalies.join("; "));
+    }
+    push_escaped(l, line.as_bytes());
+    l.push('\n');
+    if !verbose {
+        return;
+    }
+    for step in &f.history {
+        let mut h = String::new();
+        let _ = write!(h, "    {:>6} ", step.at.frame);
+        let _ = fmt_time_of_day(&mut h, step.at.ts, crate::capture::TsPrecision::Micro);
+        let _ = write!(h, " {}", step.by);
+        if !step.changes.is_empty() {
+            let _ = write!(h, ": {}", step.changes.join(", "));
+        }
+        push_escaped(l, h.as_bytes());
+        l.push('\n');
+    }
+    if f.history_dropped > 0 {
+        let _ = writeln!(l, "    ... {} more steps", f.history_dropped);
+    }
+}
+
+/// Whether reply tuple `reply` is `orig` reversed (no NAT): `a:1 -> b:2` and
+/// `b:2 -> a:1`.
+fn reply_mirrors(orig: &str, reply: &str) -> bool {
+    match (orig.split_once(" -> "), reply.split_once(" -> ")) {
+        (Some((a, b)), Some((c, d))) => {
+            let first = |s: &str| s.split(' ').next().unwrap_or("").to_string();
+            first(a) == first(d) && first(b) == first(c)
+        }
+        _ => false,
     }
 }

@@ -115,6 +115,7 @@ pub(super) fn run<R: Read>(
     let cfg = runner.cfg;
     let mode = if cfg.summary
         || cfg.exchanges
+        || cfg.flows
         || cfg.max_messages.is_some()
         || runner.renders_in_order()
     {
