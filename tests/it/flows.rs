@@ -57,7 +57,7 @@ fn ct_xml_timelines() {
     for want in [
         "mark 5",
         "labels [0]",
-        "+assured",
+        "+seen-reply +assured +confirmed",
         "mark 5 -> 6",
         "labels [0] -> [0,1]",
         "+dying",
