@@ -56,6 +56,21 @@ pub struct Cli {
     #[arg(long, value_name = "OUT.pcapng")]
     pub annotate: Option<PathBuf>,
 
+    /// Print what changed between two complete dumps of the table (`--diff` or
+    /// `--diff=A,B`): entries added (+), removed (-) and changed (~, with the
+    /// fields). A,B: dump numbers (1 is
+    /// the first complete dump), @FRAME (the dump holding a reply in that frame)
+    /// or last. One file: both dumps from it (default 1,last); two files: A from
+    /// the first, B from the second (default last,last).
+    #[arg(
+        long,
+        value_name = "A,B",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = ""
+    )]
+    pub diff: Option<String>,
+
     /// No progress indicator (it is shown on stderr only when stderr is a terminal).
     #[arg(short, long)]
     pub quiet: bool,

@@ -247,7 +247,7 @@ fn uint(s: Scope<'_>, p: &AttrPath) -> Option<u64> {
 }
 
 /// `src:sport -> dst:dport` of tuple `t` (ICMP: `src -> dst type/code/id`).
-fn tuple_text(t: Option<Attr<'_>>) -> String {
+pub(crate) fn tuple_text(t: Option<Attr<'_>>) -> String {
     let Some(t) = t else {
         return "?".into();
     };
@@ -276,7 +276,7 @@ fn tuple_text(t: Option<Attr<'_>>) -> String {
 }
 
 /// The flag names of `bits` of the entry's status attribute.
-fn status_names(a: Option<Attr<'_>>, bits: u64) -> Vec<String> {
+pub(crate) fn status_names(a: Option<Attr<'_>>, bits: u64) -> Vec<String> {
     let flags: Option<&'static Flags> = a.and_then(|a| a.def()).and_then(|d| match d.display {
         Display::Flags(f) => Some(f),
         _ => None,

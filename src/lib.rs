@@ -52,6 +52,7 @@
 pub mod annotate;
 pub mod capture;
 pub mod decode;
+pub mod diff;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod encode;

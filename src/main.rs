@@ -29,6 +29,9 @@ fn main() -> ExitCode {
     if let Some(out) = &cli.annotate {
         return annotate(&cli, out);
     }
+    if let Some(spec) = &cli.diff {
+        return diff(&cli, spec);
+    }
     let mut runner = match setup(&cli) {
         Ok(x) => x,
         Err(e) => {
@@ -60,6 +63,116 @@ fn main() -> ExitCode {
 }
 
 /// A closed pipe ends quietly with status 0; other output errors with status 2.
+/// `--diff [A,B]`: the changes between two complete dumps.
+fn diff(cli: &Cli, spec: &str) -> ExitCode {
+    use nfct_decode::diff::{change_text, diff, Collector, Pick};
+    let files: Vec<&PathBuf> = cli.files.iter().collect();
+    if files.is_empty() || files.len() > 2 {
+        eprintln!("nfct-decode: --diff reads one capture (two dumps in it) or two captures");
+        return ExitCode::from(2);
+    }
+    let spec = match (spec.is_empty(), files.len()) {
+        (true, 1) => "1,last",
+        (true, _) => "last,last",
+        (false, _) => spec,
+    };
+    let picks: Result<Vec<Pick>, String> = spec.split(',').map(Pick::parse).collect();
+    let picks = match picks {
+        Ok(p) if p.len() == 2 => p,
+        Ok(_) => {
+            eprintln!("nfct-decode: --diff {spec:?}: two dumps, A,B");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("nfct-decode: --diff {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let opts = Options {
+        endian: cli.endian.map(|e| match e {
+            EndianArg::Little => Endian::Little,
+            EndianArg::Big => Endian::Big,
+        }),
+        validate_only: false,
+    };
+    // One collector per file: both picks from the one file, or one from each.
+    let jobs: Vec<(&PathBuf, Vec<Pick>)> = match files.as_slice() {
+        [one] => vec![(*one, picks.clone())],
+        [a, b] => vec![(*a, vec![picks[0]]), (*b, vec![picks[1]])],
+        _ => Vec::new(),
+    };
+    let mut dumps = Vec::new();
+    for (path, picks) in jobs {
+        let name = path.display().to_string();
+        let collector = match File::open(path) {
+            Ok(f) => {
+                let mut c = Collector::new(picks);
+                let r = nfct_decode::Capture::from_reader(io::BufReader::new(f), opts)
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut cap| {
+                        while let Some(m) = cap.next_message().map_err(|e| e.to_string())? {
+                            c.observe(m.frame(), &m);
+                        }
+                        Ok(())
+                    });
+                if let Err(e) = r {
+                    eprintln!("nfct-decode: {name}: {e}");
+                    return ExitCode::from(2);
+                }
+                c
+            }
+            Err(e) => {
+                eprintln!("nfct-decode: {name}: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let n = collector.dumps();
+        for (i, d) in collector.chosen.into_iter().enumerate() {
+            match d {
+                Some(d) => dumps.push((name.clone(), d)),
+                None => {
+                    eprintln!(
+                        "nfct-decode: {name}: no complete dump {:?} ({n} complete dumps)",
+                        spec.split(',').nth(i).unwrap_or("")
+                    );
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
+    let [(na, a), (nb, b)] = [dumps.remove(0), dumps.remove(0)];
+    let changes = diff(&a, &b);
+    let mut out = BufWriter::new(io::stdout().lock());
+    let r = (|| -> io::Result<()> {
+        if cli.format == FormatArg::Json {
+            let head = serde_json::json!({"diff_from": {"file": na, "dump": a.n, "frames": [a.frames.0, a.frames.1], "entries": a.entries.len()},
+                "diff_to": {"file": nb, "dump": b.n, "frames": [b.frames.0, b.frames.1], "entries": b.entries.len()}});
+            writeln!(out, "{head}")?;
+            for c in &changes {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(c).map_err(io::Error::other)?
+                )?;
+            }
+        } else {
+            writeln!(
+                out,
+                "# dump {} (frames {}-{}, {} entries) of {na} -> dump {} (frames {}-{}, {} entries) of {nb}: {} changes",
+                a.n, a.frames.0, a.frames.1, a.entries.len(), b.n, b.frames.0, b.frames.1, b.entries.len(), changes.len()
+            )?;
+            for c in &changes {
+                out.write_all(change_text(c).as_bytes())?;
+            }
+        }
+        out.flush()
+    })();
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => output_error(&e),
+    }
+}
+
 /// `--annotate OUT`: the one input file written back with its findings as comments.
 fn annotate(cli: &Cli, out: &PathBuf) -> ExitCode {
     let [input] = cli.files.as_slice() else {

@@ -23,6 +23,7 @@ const LAYERS: &[&[&str]] = &[
         "reader", "filter", "exchange", "summary", "annotate", "flows",
     ],
     &["render"],
+    &["diff"],
     &["run", "encode"],
     &["fuzzing", "main", "cli"],
 ];

@@ -20,6 +20,8 @@ mod captures;
 mod cli;
 #[path = "it/common.rs"]
 mod common;
+#[path = "it/diff.rs"]
+mod diff;
 #[path = "it/escaping.rs"]
 mod escaping;
 #[path = "it/exchanges.rs"]

@@ -23,7 +23,7 @@ _nfct__decode() {
 
     case "${cmd}" in
         nfct__decode)
-            opts="-f -v -c -j -q -h -V --format --verbose --endian --count --threads --annotate --quiet --summary --flows --exchanges --filter --ct-output --ct-version --ct-fix --labels --replies-only --help --version"
+            opts="-f -v -c -j -q -h -V --format --verbose --endian --count --threads --annotate --diff --quiet --summary --flows --exchanges --filter --ct-output --ct-version --ct-fix --labels --replies-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -58,6 +58,10 @@ _nfct__decode() {
                     return 0
                     ;;
                 --annotate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --diff)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
