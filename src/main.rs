@@ -14,7 +14,7 @@ use nfct_decode::filter::{Filter, Names};
 use nfct_decode::render::conntrack::{CtOutput, CtVersion, LabelMap};
 use nfct_decode::run::{Config, Format, RunError, Runner};
 use nfct_decode::wire::Endian;
-use nfct_decode::{Options, Severity};
+use nfct_decode::{Capture, Options, Severity};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -96,9 +96,9 @@ fn diff(cli: &Cli, spec: &str) -> ExitCode {
         validate_only: false,
     };
     // One collector per file: both picks from the one file, or one from each.
-    let jobs: Vec<(&PathBuf, Vec<Pick>)> = match files.as_slice() {
-        [one] => vec![(*one, picks.clone())],
-        [a, b] => vec![(*a, vec![picks[0]]), (*b, vec![picks[1]])],
+    let jobs: Vec<(&PathBuf, Vec<Pick>)> = match (files.as_slice(), picks.as_slice()) {
+        ([one], _) => vec![(*one, picks.clone())],
+        ([a, b], [pa, pb]) => vec![(*a, vec![*pa]), (*b, vec![*pb])],
         _ => Vec::new(),
     };
     let mut dumps = Vec::new();
@@ -107,7 +107,7 @@ fn diff(cli: &Cli, spec: &str) -> ExitCode {
         let collector = match File::open(path) {
             Ok(f) => {
                 let mut c = Collector::new(picks);
-                let r = nfct_decode::Capture::from_reader(io::BufReader::new(f), opts)
+                let r = Capture::from_reader(io::BufReader::new(f), opts)
                     .map_err(|e| e.to_string())
                     .and_then(|mut cap| {
                         while let Some(m) = cap.next_message().map_err(|e| e.to_string())? {
@@ -140,7 +140,10 @@ fn diff(cli: &Cli, spec: &str) -> ExitCode {
             }
         }
     }
-    let [(na, a), (nb, b)] = [dumps.remove(0), dumps.remove(0)];
+    let [(na, a), (nb, b)] = match <[(String, nfct_decode::diff::Dump); 2]>::try_from(dumps) {
+        Ok(two) => two,
+        Err(_) => return ExitCode::from(2),
+    };
     let changes = diff(&a, &b);
     let mut out = BufWriter::new(io::stdout().lock());
     let r = (|| -> io::Result<()> {
