@@ -88,6 +88,11 @@ pub struct Cli {
     #[arg(long)]
     pub flows: bool,
 
+    /// With --flows: also draw the table's size over time, events per second by
+    /// kind and the notable entries as timelines into OUT.svg.
+    #[arg(long, value_name = "OUT.svg", requires = "flows")]
+    pub svg: Option<PathBuf>,
+
     /// Print one line (or JSON object) per exchange: a request, its replies and its
     /// ack or error, with the outcome and extended ACKs resolved to attribute paths.
     #[arg(long)]

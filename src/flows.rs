@@ -236,7 +236,31 @@ pub struct FlowTracker {
     pub unattached_requests: u64,
     /// Entries handed out by [`FlowTracker::pop_ended`].
     pub written: u64,
+    /// Per second of capture time: the entries alive (most in that second) and the
+    /// events by kind, for the picture (`--svg`).
+    pub series: std::collections::BTreeMap<u64, Bucket>,
+    /// The longest entries, anomalous ones first (at most [`NOTABLE`]).
+    pub notable: Vec<Flow>,
 }
+
+/// One second of [`FlowTracker::series`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bucket {
+    /// Most entries alive during the second.
+    pub alive: u64,
+    /// NEW events.
+    pub new: u64,
+    /// UPDATE events.
+    pub update: u64,
+    /// DESTROY events.
+    pub destroy: u64,
+}
+
+/// Entries kept for the picture.
+pub const NOTABLE: usize = 16;
+
+/// Seconds kept in [`FlowTracker::series`] (about a day; later ones are dropped).
+pub const MAX_SECONDS: usize = 100_000;
 
 fn text(a: Option<Attr<'_>>) -> Option<String> {
     a.map(|a| a.to_string())
@@ -643,6 +667,7 @@ impl FlowTracker {
             self.end(&key);
         }
         self.evict(&key);
+        self.tick(at.ts, by);
         Some(key)
     }
 
@@ -744,7 +769,51 @@ impl FlowTracker {
     pub fn pop_ended(&mut self) -> Option<Flow> {
         let f = self.ended.pop_front()?;
         self.written += 1;
+        self.keep_notable(&f);
         Some(f)
+    }
+
+    /// Keeps `f` among the notable entries when it is anomalous or among the
+    /// longest (without its history).
+    fn keep_notable(&mut self, f: &Flow) {
+        let rank = |f: &Flow| {
+            (
+                !f.anomalies.is_empty(),
+                f.last.ts.saturating_sub(f.first.ts),
+            )
+        };
+        if self.notable.len() >= NOTABLE
+            && self
+                .notable
+                .iter()
+                .map(rank)
+                .min()
+                .is_some_and(|m| rank(f) <= m)
+        {
+            return;
+        }
+        let mut slim = f.clone();
+        slim.history.clear();
+        self.notable.push(slim);
+        self.notable.sort_by_key(|f| std::cmp::Reverse(rank(f)));
+        self.notable.truncate(NOTABLE);
+    }
+
+    /// Counts in the second of `ts`.
+    fn tick(&mut self, ts: Duration, by: &str) {
+        let sec = ts.as_secs();
+        if self.series.len() >= MAX_SECONDS && !self.series.contains_key(&sec) {
+            return;
+        }
+        let alive = self.alive.len() as u64;
+        let b = self.series.entry(sec).or_default();
+        b.alive = b.alive.max(alive);
+        match by {
+            "event-new" => b.new += 1,
+            "event-update" => b.update += 1,
+            "event-destroy" => b.destroy += 1,
+            _ => {}
+        }
     }
 
     /// The end of the capture: every entry still alive ends (`alive`, or `delete`

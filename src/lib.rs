@@ -71,6 +71,7 @@ pub mod render;
 pub mod run;
 pub mod schema;
 pub mod summary;
+pub mod svg;
 pub mod verdict;
 pub mod view;
 pub mod wire;

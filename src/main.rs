@@ -53,6 +53,12 @@ fn main() -> ExitCode {
             f.written, f.max_alive
         );
     }
+    if let (Some(path), Some(f)) = (&cli.svg, runner.flows()) {
+        if let Err(e) = std::fs::write(path, nfct_decode::svg::render(f)) {
+            eprintln!("nfct-decode: {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     if fatal {
         ExitCode::from(2)
     } else if runner.counts.of(Severity::Error) > 0 {

@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
         "reader", "filter", "exchange", "summary", "annotate", "flows",
     ],
     &["render"],
-    &["diff"],
+    &["diff", "svg"],
     &["run", "encode"],
     &["fuzzing", "main", "cli"],
 ];

@@ -37,6 +37,8 @@ mod subsystems;
 #[path = "it/subsystems_json.rs"]
 mod subsystems_json;
 mod support;
+#[path = "it/svg.rs"]
+mod svg;
 #[path = "it/threads.rs"]
 mod threads;
 #[path = "it/verdicts.rs"]

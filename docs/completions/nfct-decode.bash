@@ -23,7 +23,7 @@ _nfct__decode() {
 
     case "${cmd}" in
         nfct__decode)
-            opts="-f -v -c -j -q -h -V --format --verbose --endian --count --threads --annotate --diff --quiet --summary --flows --exchanges --filter --ct-output --ct-version --ct-fix --labels --replies-only --help --version"
+            opts="-f -v -c -j -q -h -V --format --verbose --endian --count --threads --annotate --diff --quiet --summary --flows --svg --exchanges --filter --ct-output --ct-version --ct-fix --labels --replies-only --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -62,6 +62,10 @@ _nfct__decode() {
                     return 0
                     ;;
                 --diff)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --svg)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
