@@ -9,6 +9,11 @@
 //! reply tuple (NAT), mark, labels, helper, zone, secmark differ. The timeout, the
 //! use count and the counters change on their own between any two dumps and are
 //! not compared.
+//!
+//! Memory: a first pass keeps only a hash of each entry's key and fields (12 bytes
+//! an entry: [`Collector::compact`]); a second pass over the capture collects the
+//! entries that differ ([`Collector::want`]). A 32-bit hash of the fields: one
+//! change in four billion could go unseen.
 
 use crate::capture::FrameMeta;
 use crate::flows::{status_names, tuple_text};
@@ -39,9 +44,27 @@ pub struct Dump {
     pub n: u64,
     /// The frames of its first reply and of its NLMSG_DONE.
     pub frames: (u64, u64),
-    /// Its entries by key (id, else tuple and zone).
+    /// The portid its replies carry.
+    pub portid: u32,
+    /// How many entries it listed.
+    pub count: u64,
+    /// Its entries by key (id, else tuple and zone): all of them, or with
+    /// [`Collector::compact`] only those [`Collector::want`] asks for.
     #[serde(skip)]
     pub entries: BTreeMap<String, Entry>,
+    /// With [`Collector::compact`]: the hash of the key (two words, high first) and
+    /// the hash of the fields of every entry, sorted by key: 12 bytes an entry.
+    #[serde(skip)]
+    pub keys: Vec<[u32; 3]>,
+}
+
+/// A 64-bit hash of `v` (the standard library's SipHash with fixed keys: the same
+/// in both passes and for both captures).
+fn hash<T: std::hash::Hash + ?Sized>(v: &T) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    v.hash(&mut h);
+    h.finish()
 }
 
 /// Which dump of a capture.
@@ -86,6 +109,11 @@ pub struct Collector {
     done: u64,
     /// The dumps chosen, by pick (in the order of `picks`).
     pub chosen: Vec<Option<Dump>>,
+    /// Keep only key and field hashes (the first pass of a bounded diff).
+    compact: bool,
+    /// Second pass: full entries of these keys only, from the dump whose replies
+    /// carry this portid within these frames.
+    want: Option<(u32, (u64, u64), std::collections::HashSet<u64>)>,
 }
 
 impl Collector {
@@ -105,6 +133,25 @@ impl Collector {
             open: Vec::new(),
             done: 0,
             chosen: vec![None; n],
+            compact: false,
+            want: None,
+        }
+    }
+
+    /// A collector that keeps only hashes of each entry's key and fields.
+    pub fn compact(picks: Vec<Pick>) -> Collector {
+        Collector {
+            compact: true,
+            ..Collector::new(picks)
+        }
+    }
+
+    /// A collector of the full entries with key hashes `keys` of the dump `d` (as
+    /// a compact collector found it): the second pass.
+    pub fn want(d: &Dump, keys: std::collections::HashSet<u64>) -> Collector {
+        Collector {
+            want: Some((d.portid, d.frames, keys)),
+            ..Collector::new(vec![Pick::Nth(d.n)])
         }
     }
 
@@ -124,18 +171,37 @@ impl Collector {
                         portid,
                         Dump {
                             frames: (frame.number, frame.number),
+                            portid,
                             ..Dump::default()
                         },
                     ));
                 }
-                let line = match self.renderer.format(frame, msg) {
-                    crate::render::conntrack::LineKind::Conntrack => {
-                        self.renderer.line().to_string()
-                    }
-                    _ => String::new(),
+                let Some((key, mut e)) = entry(Scope::Msg(*msg)) else {
+                    return;
                 };
+                let compact = self.compact;
+                let wanted = match &self.want {
+                    None => true,
+                    Some((p, (a, b), keys)) => {
+                        *p == portid
+                            && (*a..=*b).contains(&frame.number)
+                            && keys.contains(&hash(&key))
+                    }
+                };
+                if wanted && !compact {
+                    if let crate::render::conntrack::LineKind::Conntrack =
+                        self.renderer.format(frame, msg)
+                    {
+                        e.line = self.renderer.line().to_string();
+                    }
+                }
                 if let Some((_, d)) = self.open.iter_mut().find(|(p, _)| *p == portid) {
-                    if let Some((key, e)) = entry(Scope::Msg(*msg), line) {
+                    d.count += 1;
+                    if compact {
+                        let k = hash(&key);
+                        d.keys
+                            .push([(k >> 32) as u32, k as u32, hash(&e.fields) as u32]);
+                    } else if wanted {
                         d.entries.insert(key, e);
                     }
                 }
@@ -148,14 +214,28 @@ impl Collector {
                 self.done += 1;
                 d.n = self.done;
                 d.frames.1 = frame.number;
-                for (pick, slot) in self.picks.iter().zip(self.chosen.iter_mut()) {
-                    let take = match *pick {
+                d.keys.sort_unstable();
+                d.keys.shrink_to_fit();
+                let take: Vec<usize> = self
+                    .picks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, pick)| match **pick {
                         Pick::Nth(n) => n == d.n,
                         Pick::Frame(f) => (d.frames.0..=d.frames.1).contains(&f),
                         Pick::Last => true,
-                    };
-                    if take {
-                        *slot = Some(d.clone());
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                // Moved into the last slot that takes it, copied into the others.
+                if let Some((&last, rest)) = take.split_last() {
+                    for &i in rest {
+                        if let Some(slot) = self.chosen.get_mut(i) {
+                            *slot = Some(d.clone());
+                        }
+                    }
+                    if let Some(slot) = self.chosen.get_mut(last) {
+                        *slot = Some(d);
                     }
                 }
             }
@@ -170,7 +250,7 @@ impl Collector {
 }
 
 /// The key and compared fields of a dumped entry.
-fn entry(s: Scope<'_>, line: String) -> Option<(String, Entry)> {
+fn entry(s: Scope<'_>) -> Option<(String, Entry)> {
     let orig = s.at(&paths::TUPLE_ORIG)?;
     let uint = |p: &crate::schema::AttrPath| s.at(p).and_then(|a| a.uint());
     let id = uint(&paths::ID);
@@ -217,7 +297,7 @@ fn entry(s: Scope<'_>, line: String) -> Option<(String, Entry)> {
         Entry {
             id,
             orig: format!("{proto} {orig_text}"),
-            line,
+            line: String::new(),
             fields,
         },
     ))
@@ -279,6 +359,45 @@ pub fn diff(a: &Dump, b: &Dump) -> Vec<Change> {
         }
     }
     out
+}
+
+/// The key hashes that differ between two compact dumps: (only in `a`, in both
+/// with other fields, only in `b`).
+pub fn differing(a: &Dump, b: &Dump) -> [std::collections::HashSet<u64>; 3] {
+    use std::collections::HashSet;
+    let (mut removed, mut changed, mut added) = (HashSet::new(), HashSet::new(), HashSet::new());
+    let key = |e: &[u32; 3]| u64::from(e[0]) << 32 | u64::from(e[1]);
+    let (mut i, mut j) = (0, 0);
+    let (x, y) = (&a.keys, &b.keys);
+    loop {
+        match (x.get(i), y.get(j)) {
+            (Some(p), Some(q)) if key(p) == key(q) => {
+                if p[2] != q[2] {
+                    changed.insert(key(p));
+                }
+                i += 1;
+                j += 1;
+            }
+            (Some(p), Some(q)) if key(p) < key(q) => {
+                removed.insert(key(p));
+                i += 1;
+            }
+            (Some(_), Some(q)) => {
+                added.insert(key(q));
+                j += 1;
+            }
+            (Some(p), None) => {
+                removed.insert(key(p));
+                i += 1;
+            }
+            (None, Some(q)) => {
+                added.insert(key(q));
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    [removed, changed, added]
 }
 
 /// The text form of a change: `+ LINE`, `- LINE`, `~ LINE` then `    field: a -> b`.

@@ -107,26 +107,21 @@ fn diff(cli: &Cli, spec: &str) -> ExitCode {
         ([a, b], [pa, pb]) => vec![(*a, vec![*pa]), (*b, vec![*pb])],
         _ => Vec::new(),
     };
-    let mut dumps = Vec::new();
+    // First pass: hashes of every entry of the chosen dumps.
+    let run = |path: &PathBuf, mut c: Collector| -> Result<Collector, String> {
+        let f = File::open(path).map_err(|e| e.to_string())?;
+        let mut cap =
+            Capture::from_reader(io::BufReader::new(f), opts).map_err(|e| e.to_string())?;
+        while let Some(m) = cap.next_message().map_err(|e| e.to_string())? {
+            c.observe(m.frame(), &m);
+        }
+        Ok(c)
+    };
+    let mut dumps: Vec<(&PathBuf, nfct_decode::diff::Dump)> = Vec::new();
     for (path, picks) in jobs {
         let name = path.display().to_string();
-        let collector = match File::open(path) {
-            Ok(f) => {
-                let mut c = Collector::new(picks);
-                let r = Capture::from_reader(io::BufReader::new(f), opts)
-                    .map_err(|e| e.to_string())
-                    .and_then(|mut cap| {
-                        while let Some(m) = cap.next_message().map_err(|e| e.to_string())? {
-                            c.observe(m.frame(), &m);
-                        }
-                        Ok(())
-                    });
-                if let Err(e) = r {
-                    eprintln!("nfct-decode: {name}: {e}");
-                    return ExitCode::from(2);
-                }
-                c
-            }
+        let collector = match run(path, Collector::compact(picks)) {
+            Ok(c) => c,
             Err(e) => {
                 eprintln!("nfct-decode: {name}: {e}");
                 return ExitCode::from(2);
@@ -135,7 +130,7 @@ fn diff(cli: &Cli, spec: &str) -> ExitCode {
         let n = collector.dumps();
         for (i, d) in collector.chosen.into_iter().enumerate() {
             match d {
-                Some(d) => dumps.push((name.clone(), d)),
+                Some(d) => dumps.push((path, d)),
                 None => {
                     eprintln!(
                         "nfct-decode: {name}: no complete dump {:?} ({n} complete dumps)",
@@ -146,16 +141,36 @@ fn diff(cli: &Cli, spec: &str) -> ExitCode {
             }
         }
     }
-    let [(na, a), (nb, b)] = match <[(String, nfct_decode::diff::Dump); 2]>::try_from(dumps) {
+    let [(pa, a), (pb, b)] = match <[(&PathBuf, nfct_decode::diff::Dump); 2]>::try_from(dumps) {
         Ok(two) => two,
         Err(_) => return ExitCode::from(2),
     };
-    let changes = diff(&a, &b);
+    // Second pass: the entries that differ, in full.
+    let [removed, changed, added] = nfct_decode::diff::differing(&a, &b);
+    let full = |path: &PathBuf, d: &nfct_decode::diff::Dump, keys| {
+        run(path, Collector::want(d, keys)).map(|c| c.chosen.into_iter().flatten().next())
+    };
+    let (fa, fb) = match (
+        full(pa, &a, removed.union(&changed).copied().collect()),
+        full(pb, &b, added.union(&changed).copied().collect()),
+    ) {
+        (Ok(Some(x)), Ok(Some(y))) => (x, y),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("nfct-decode: --diff: {e}");
+            return ExitCode::from(2);
+        }
+        _ => {
+            eprintln!("nfct-decode: --diff: the dumps changed between the two passes");
+            return ExitCode::from(2);
+        }
+    };
+    let (na, nb) = (pa.display().to_string(), pb.display().to_string());
+    let changes = diff(&fa, &fb);
     let mut out = BufWriter::new(io::stdout().lock());
     let r = (|| -> io::Result<()> {
         if cli.format == FormatArg::Json {
-            let head = serde_json::json!({"diff_from": {"file": na, "dump": a.n, "frames": [a.frames.0, a.frames.1], "entries": a.entries.len()},
-                "diff_to": {"file": nb, "dump": b.n, "frames": [b.frames.0, b.frames.1], "entries": b.entries.len()}});
+            let head = serde_json::json!({"diff_from": {"file": na, "dump": a.n, "frames": [a.frames.0, a.frames.1], "entries": a.count},
+                "diff_to": {"file": nb, "dump": b.n, "frames": [b.frames.0, b.frames.1], "entries": b.count}});
             writeln!(out, "{head}")?;
             for c in &changes {
                 writeln!(
@@ -168,7 +183,7 @@ fn diff(cli: &Cli, spec: &str) -> ExitCode {
             writeln!(
                 out,
                 "# dump {} (frames {}-{}, {} entries) of {na} -> dump {} (frames {}-{}, {} entries) of {nb}: {} changes",
-                a.n, a.frames.0, a.frames.1, a.entries.len(), b.n, b.frames.0, b.frames.1, b.entries.len(), changes.len()
+                a.n, a.frames.0, a.frames.1, a.count, b.n, b.frames.0, b.frames.1, b.count, changes.len()
             )?;
             for c in &changes {
                 out.write_all(change_text(c).as_bytes())?;
