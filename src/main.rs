@@ -94,13 +94,7 @@ fn diff(cli: &Cli, spec: &str) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let opts = Options {
-        endian: cli.endian.map(|e| match e {
-            EndianArg::Little => Endian::Little,
-            EndianArg::Big => Endian::Big,
-        }),
-        validate_only: false,
-    };
+    let opts = decode_options(cli);
     // One collector per file: both picks from the one file, or one from each.
     let jobs: Vec<(&PathBuf, Vec<Pick>)> = match (files.as_slice(), picks.as_slice()) {
         ([one], _) => vec![(*one, picks.clone())],
@@ -197,23 +191,29 @@ fn diff(cli: &Cli, spec: &str) -> ExitCode {
     }
 }
 
-/// `--annotate OUT`: the one input file written back with its findings as comments.
-fn annotate(cli: &Cli, out: &PathBuf) -> ExitCode {
-    let [input] = cli.files.as_slice() else {
-        eprintln!("nfct-decode: --annotate reads one capture file (it is read twice: not stdin)");
-        return ExitCode::from(2);
-    };
-    if input.as_os_str() == "-" {
-        eprintln!("nfct-decode: --annotate reads one capture file (it is read twice: not stdin)");
-        return ExitCode::from(2);
-    }
-    let opts = Options {
+/// The decoder's options of the command line (`--endian`).
+fn decode_options(cli: &Cli) -> Options {
+    Options {
         endian: cli.endian.map(|e| match e {
             EndianArg::Little => Endian::Little,
             EndianArg::Big => Endian::Big,
         }),
         validate_only: false,
+    }
+}
+
+/// `--annotate OUT`: the one input file written back with its findings as comments.
+fn annotate(cli: &Cli, out: &PathBuf) -> ExitCode {
+    let input = match cli.files.as_slice() {
+        [input] if input.as_os_str() != "-" => input,
+        _ => {
+            eprintln!(
+                "nfct-decode: --annotate reads one capture file (it is read twice: not stdin)"
+            );
+            return ExitCode::from(2);
+        }
     };
+    let opts = decode_options(cli);
     let file = match File::create(out) {
         Ok(f) => f,
         Err(e) => {
@@ -264,13 +264,7 @@ fn setup(cli: &Cli) -> Result<Runner, String> {
             FormatArg::Conntrack => Format::Conntrack,
         },
         verbose: cli.verbose,
-        decode: Options {
-            endian: cli.endian.map(|e| match e {
-                EndianArg::Little => Endian::Little,
-                EndianArg::Big => Endian::Big,
-            }),
-            validate_only: false,
-        },
+        decode: decode_options(cli),
         max_messages: cli.count,
         exchanges: cli.exchanges,
         flows: cli.flows,

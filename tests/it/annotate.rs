@@ -1,7 +1,7 @@
 //! `--annotate OUT.pcapng` (issue 16): every record and timestamp kept, one packet
 //! comment per finding and verdict, readable by tshark as `frame.comment`.
 
-use crate::common::{capture, capture_path, run_bin};
+use crate::common::{capture, capture_path, every_capture, run_bin};
 use nfct_decode::capture::{for_each_event_in_slice, Event};
 use std::collections::BTreeMap;
 
@@ -75,20 +75,7 @@ fn comments(pcapng: &[u8]) -> BTreeMap<u64, Vec<String>> {
 /// Every capture, pcap and pcapng: the same records, bytes and timestamps.
 #[test]
 fn every_record_and_timestamp_is_kept() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/captures");
-    let mut names = Vec::new();
-    for sub in ["", "more"] {
-        for e in std::fs::read_dir(root.join(sub)).unwrap() {
-            let n = e.unwrap().file_name().into_string().unwrap();
-            if n.ends_with(".pcap") || n.ends_with(".pcapng") {
-                names.push(if sub.is_empty() {
-                    n
-                } else {
-                    format!("{sub}/{n}")
-                });
-            }
-        }
-    }
+    let names = every_capture();
     assert!(names.len() > 40);
     for name in names {
         let (a, an) = frames(&capture(&name));

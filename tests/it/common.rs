@@ -109,3 +109,24 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&p, bytes).unwrap();
     p
 }
+
+/// Every pcap and pcapng of corpus/captures and corpus/captures/more, sorted
+/// (`more/NAME` for the latter).
+pub fn every_capture() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/captures");
+    let mut names = Vec::new();
+    for sub in ["", "more"] {
+        for e in std::fs::read_dir(root.join(sub)).unwrap() {
+            let n = e.unwrap().file_name().into_string().unwrap();
+            if n.ends_with(".pcap") || n.ends_with(".pcapng") {
+                names.push(if sub.is_empty() {
+                    n
+                } else {
+                    format!("{sub}/{n}")
+                });
+            }
+        }
+    }
+    names.sort();
+    names
+}

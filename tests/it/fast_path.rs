@@ -5,31 +5,12 @@
 //! which tests/corpus_replay.rs replays), and the fast path must really be taken on
 //! clean kernel traffic.
 
-use crate::common::capture;
+use crate::common::{capture, every_capture};
 use nfct_decode::capture::{for_each_event_in_slice, Event};
 use nfct_decode::fuzzing::validate_only_differs;
 use nfct_decode::model::{Body, Direction, Record};
 use nfct_decode::schema::Type;
 use nfct_decode::{Decoder, Options};
-
-fn every_capture() -> Vec<String> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/captures");
-    let mut names = Vec::new();
-    for sub in ["", "more"] {
-        for e in std::fs::read_dir(root.join(sub)).unwrap() {
-            let n = e.unwrap().file_name().into_string().unwrap();
-            if n.ends_with(".pcap") || n.ends_with(".pcapng") {
-                names.push(if sub.is_empty() {
-                    n
-                } else {
-                    format!("{sub}/{n}")
-                });
-            }
-        }
-    }
-    names.sort();
-    names
-}
 
 /// Every record of `name`: (frame number, netlink protocol, bytes).
 fn records(name: &str) -> Vec<(u64, u16, Vec<u8>)> {
