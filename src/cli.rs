@@ -39,9 +39,10 @@ pub struct Cli {
     )]
     pub count: Option<u64>,
 
-    /// Decoding threads (default: one per core). The output is in capture order
-    /// and byte for byte the same whatever N; `-j 1` decodes on the reading
-    /// thread alone.
+    /// Decoding threads (default: one per core for files, one for standard input,
+    /// which may be a live capture that batches would hold back). The output is in
+    /// capture order and byte for byte the same whatever N; `-j 1` decodes on the
+    /// reading thread alone.
     #[arg(
         short = 'j',
         long = "threads",

@@ -15,6 +15,7 @@ use nfct_decode::render::conntrack::{CtOutput, CtVersion, LabelMap};
 use nfct_decode::run::{Config, Format, RunError, Runner};
 use nfct_decode::wire::Endian;
 use nfct_decode::{Capture, Options, Severity};
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -382,11 +383,18 @@ fn run_files(cli: &Cli, runner: &mut Runner, out: &mut dyn Write) -> io::Result<
         }
         let result = if name == "-" {
             let progress = Progress::new(&name, None, show_progress);
-            runner.run_threads(
-                ProgressReader::new(io::stdin().lock(), progress),
-                out,
-                threads,
-            )
+            // A pipe may be a live capture (`tcpdump -U -w - | nfct-decode -`):
+            // batches would hold records back until 128 KiB arrived, so stdin is
+            // decoded on one thread unless -j says otherwise.
+            let threads = cli.threads.map_or(1, usize::from);
+            // What was printed is flushed before each read of stdin that may wait:
+            // a live capture's lines come as its records do.
+            let shared = RefCell::new(&mut *out);
+            let input = FlushBeforeRead {
+                inner: ProgressReader::new(io::stdin().lock(), progress),
+                out: &shared,
+            };
+            runner.run_threads(input, &mut SharedOut(&shared), threads)
         } else {
             match File::open(path) {
                 Ok(f) => {
@@ -471,6 +479,42 @@ impl Drop for Progress {
 }
 
 /// Counts the bytes read through it for the progress line.
+/// The output, shared by the runner (which writes) and [`FlushBeforeRead`].
+struct SharedOut<'a, 'b, W: Write + ?Sized>(&'a RefCell<&'b mut W>);
+
+impl<W: Write + ?Sized> Write for SharedOut<'_, '_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.0.try_borrow_mut() {
+            Ok(mut o) => o.write(buf),
+            Err(_) => Err(io::Error::other("the output is in use")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.0.try_borrow_mut() {
+            Ok(mut o) => o.flush(),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+/// A reader that flushes the output before each read (for stdin, where a read
+/// may wait for a live capture's next record).
+struct FlushBeforeRead<'a, 'b, R, W: Write + ?Sized> {
+    inner: R,
+    out: &'a RefCell<&'b mut W>,
+}
+
+impl<R: Read, W: Write + ?Sized> Read for FlushBeforeRead<'_, '_, R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Ok(mut o) = self.out.try_borrow_mut() {
+            // A closed pipe is reported by the next write.
+            let _ = o.flush();
+        }
+        self.inner.read(buf)
+    }
+}
+
 struct ProgressReader<R> {
     inner: R,
     done: u64,

@@ -5,7 +5,7 @@ conntrack\t'The lines conntrack-tools 1.4.7 prints (`conntrack -L/-G/-E/-S/-C`)'
 complete -c nfct-decode -l endian -d 'Byte order of the netlink headers (default: detected per record)' -r -f -a "little\t'Little-endian host (x86, arm64)'
 big\t'Big-endian host (s390x)'"
 complete -c nfct-decode -s c -l count -d 'Stop after N messages' -r
-complete -c nfct-decode -s j -l threads -d 'Decoding threads (default: one per core). The output is in capture order and byte for byte the same whatever N; `-j 1` decodes on the reading thread alone' -r
+complete -c nfct-decode -s j -l threads -d 'Decoding threads (default: one per core for files, one for standard input, which may be a live capture that batches would hold back). The output is in capture order and byte for byte the same whatever N; `-j 1` decodes on the reading thread alone' -r
 complete -c nfct-decode -l annotate -d 'Write the capture to OUT as pcapng with a packet comment (opt_comment) for every finding and verdict of each record (`frame.comment` in Wireshark); every record and timestamp kept as it is. One input file (read twice)' -r -F
 complete -c nfct-decode -l diff -d 'Print what changed between two complete dumps of the table (`--diff` or `--diff=A,B`): entries added (+), removed (-) and changed (~, with the fields). A,B: dump numbers (1 is the first complete dump), @FRAME (the dump holding a reply in that frame) or last. One file: both dumps from it (default 1,last); two files: A from the first, B from the second (default last,last)' -r
 complete -c nfct-decode -l svg -d 'With --flows: also draw the table\'s size over time, events per second by kind and the notable entries as timelines into OUT.svg' -r -F

@@ -259,3 +259,39 @@ fn conntrack_options_as_filters() {
     let foo = frames("more/ct_xml.pcap", "kind=dump-reply and label=0");
     assert!(!foo.is_empty() && foo.len() < all.len(), "{foo:?}");
 }
+
+/// A live capture on stdin (`tcpdump -U -w - | nfct-decode -`): each record is
+/// printed as it arrives, not held back for a batch (stdin decodes on one thread
+/// unless -j is given).
+#[test]
+fn stdin_prints_each_record_as_it_arrives() {
+    use std::io::{BufRead, Write};
+    use std::process::{Command, Stdio};
+    let cap = crate::common::capture("events.pcap");
+    // The pcap header and the first record (16-byte header + its caplen).
+    let caplen = u32::from_le_bytes(cap[24 + 8..24 + 12].try_into().unwrap()) as usize;
+    let first = &cap[..24 + 16 + caplen];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nfct-decode"))
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(first).unwrap();
+    stdin.flush().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    // The line comes while stdin is still open.
+    let line = rx.recv_timeout(std::time::Duration::from_secs(20));
+    drop(stdin);
+    let _ = child.wait();
+    let line = line.expect("no line for the first record while the pipe was open");
+    assert!(line.starts_with("     1 "), "{line}");
+}
