@@ -390,33 +390,13 @@ pub fn resolve(root: &'static AttrSet, names: &str) -> Option<([u16; MAX_PATH], 
 /// Every attribute set of the conntrack schema, in the order of the
 /// documentation. Fuzz targets and the per-set snapshot tests are generated from
 /// this list, so a new set cannot be forgotten.
-pub static CT_SETS: &[&AttrSet] = &[
-    &ct::CONNTRACK,
-    &ct::TUPLE,
-    &ct::TUPLE_IP,
-    &ct::TUPLE_PROTO,
-    &ct::PROTOINFO,
-    &ct::PROTOINFO_TCP,
-    &ct::PROTOINFO_DCCP,
-    &ct::PROTOINFO_SCTP,
-    &ct::COUNTER,
-    &ct::HELP,
-    &ct::NAT,
-    &ct::NAT_PROTO,
-    &ct::SEQADJ,
-    &ct::SECCTX,
-    &ct::SYNPROXY,
-    &ct::TSTAMP,
-    &ct::FILTER,
-    &ct::CONNTRACK_STATS,
-    &ct::STATS_GLOBAL,
-    &ct::EXPECT,
-    &ct::EXPECT_NAT,
-    &ct::EXPECT_STATS,
-];
+pub static CT_SETS: &[&AttrSet] = SETS.split_at(CT_SET_COUNT).0;
 
-/// Every set the decoder knows outside the netlink core: the conntrack schema,
-/// then cttimeout, cthelper, NFQUEUE / NFLOG and nftables (each has its fuzz target,
+/// How many sets at the head of [`SETS`] are the conntrack schema's.
+const CT_SET_COUNT: usize = 22;
+
+/// Every set the decoder knows outside the netlink core: the conntrack schema
+/// (the first ones, which are [`CT_SETS`]), then cttimeout, cthelper, NFQUEUE / NFLOG and nftables (each has its fuzz target,
 /// seeds and snapshot tests).
 pub static SETS: &[&AttrSet] = &[
     &ct::CONNTRACK,
@@ -522,5 +502,21 @@ impl ForeignPad {
         FOREIGN_PADS
             .iter()
             .find(|p| std::ptr::eq(p.set, set) && p.num == num && p.before == next)
+    }
+}
+
+#[cfg(test)]
+mod set_list_tests {
+    use super::*;
+
+    /// CT_SETS is the head of SETS up to the last conntrack set.
+    #[test]
+    fn ct_sets_are_the_conntrack_head_of_sets() {
+        assert!(CT_SETS
+            .last()
+            .is_some_and(|s| std::ptr::eq(*s, &ct::EXPECT_STATS)));
+        assert!(SETS
+            .get(CT_SET_COUNT)
+            .is_some_and(|s| std::ptr::eq(*s, &timeout::TIMEOUT)));
     }
 }
