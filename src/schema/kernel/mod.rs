@@ -729,6 +729,7 @@ pub static HELPERS: &[(&str, &[u8], u8)] = &[
 /// Expectation functions a stock kernel registers (`nf_ct_helper_expectfn_register`).
 pub static EXPECT_FNS: &[&str] = &["nat-follow-master", "sip", "Q.931", "callforwarding"];
 
+/// A check that refuses with `errno`, finding `code` at `at`, because of `why`.
 const fn fail(
     errno: i32,
     code: Code,
@@ -745,6 +746,7 @@ const fn fail(
     }
 }
 
+/// The attribute at `at` must be there (EINVAL, `missing_attr`).
 const fn need(at: &'static str, cite: &'static str) -> Step {
     Step::Need(fail(EINVAL, Code::MissingAttr, at, "missing", cite))
 }

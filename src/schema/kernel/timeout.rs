@@ -19,7 +19,7 @@
 //!   deleting a policy in use (a conntrack entry or a rule holds it) is -EBUSY.
 //!   Both EBUSYs are the table's answers, like ENOENT.
 
-use super::{errno::*, nlf, Check, Cond, Fail, Handler, Mode, Policy, Rule, Step};
+use super::{errno::*, fail, need, nlf, Check, Cond, Handler, Mode, Policy, Rule, Step};
 use crate::finding::Code;
 use crate::schema::timeout;
 
@@ -143,26 +143,6 @@ pub static L4_TIMEOUTS: &[(u8, &Policy)] = &[
 
 /// The protocol numbers of [`L4_TIMEOUTS`].
 pub static SUPPORTED: &[u8] = &[6, 17, 136, 1, 58, 132, 47, 255];
-
-const fn fail(
-    errno: i32,
-    code: Code,
-    at: &'static str,
-    why: &'static str,
-    cite: &'static str,
-) -> Fail {
-    Fail {
-        errno,
-        code,
-        at,
-        why,
-        cite,
-    }
-}
-
-const fn need(at: &'static str, cite: &'static str) -> Step {
-    Step::Need(fail(EINVAL, Code::MissingAttr, at, "missing", cite))
-}
 
 /// `ctnl_timeout_parse_policy` of `data`, by `l4proto`.
 const PARSE_DATA: Step = Step::ParseBy {
