@@ -213,7 +213,6 @@ pub struct FlowTracker {
     ended: VecDeque<Flow>,
     recent: VecDeque<u64>,
     recent_set: HashSet<u64>,
-    events_seen: bool,
     /// Frames of the first and the last event seen.
     events: Option<(u64, u64)>,
     /// Original tuple + zone -> frame of a create request for it, not yet seen.
@@ -362,7 +361,7 @@ impl FlowTracker {
             (1, Some("conntrack")) => {}
             (3 | 4, _) if msg.kind() == Kind::Packet => {
                 if let Some(ct) = msg.at(&paths::QUEUE_CT).or_else(|| msg.at(&paths::LOG_CT)) {
-                    self.sighting(Scope::Nest(ct), at, "packet", family, true);
+                    self.sighting(Scope::Nest(ct), at, "packet", family);
                 }
                 return;
             }
@@ -390,7 +389,7 @@ impl FlowTracker {
                         n: self.dumps,
                     });
                 }
-                self.sighting(scope, at, "dump", family, true);
+                self.sighting(scope, at, "dump", family);
             }
             Kind::Event(k) => {
                 let bytes = msg
@@ -400,7 +399,6 @@ impl FlowTracker {
                 if self.duplicate(bytes) {
                     return;
                 }
-                self.events_seen = true;
                 let n = at.frame;
                 self.events = Some(self.events.map_or((n, n), |(a, _)| (a, n)));
                 let by = match k {
@@ -408,7 +406,7 @@ impl FlowTracker {
                     EventKind::Update => "event-update",
                     EventKind::Destroy => "event-destroy",
                 };
-                self.sighting(scope, at, by, family, true);
+                self.sighting(scope, at, by, family);
             }
             _ => {}
         }
@@ -468,7 +466,6 @@ impl FlowTracker {
         at: Seen,
         by: &'static str,
         family: String,
-        _from_kernel: bool,
     ) -> Option<Key> {
         let (key, tuple) = self.key_of(scope)?;
         let orig = scope.at(&paths::TUPLE_ORIG);
@@ -830,11 +827,6 @@ impl FlowTracker {
             self.lost_new(&mut f);
             self.ended.push_back(f);
         }
-    }
-
-    /// Entries alive now.
-    pub fn alive(&self) -> usize {
-        self.alive.len()
     }
 }
 

@@ -375,21 +375,6 @@ impl Compiled {
         }
         true
     }
-
-    /// The source set of compiled index `i` (for tests and diagnostics).
-    pub fn set(&self, i: u32) -> Option<&'static AttrSet> {
-        self.sets.get(i as usize).map(|s| s.set)
-    }
-
-    /// Number of compiled sets.
-    pub fn len(&self) -> usize {
-        self.sets.len()
-    }
-
-    /// Whether no set was compiled.
-    pub fn is_empty(&self) -> bool {
-        self.sets.is_empty()
-    }
 }
 
 /// The compiled form of one entry (mirrors `decode::decode_value` and the checks it
