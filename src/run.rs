@@ -419,11 +419,19 @@ impl Runner {
     fn event(&mut self, ev: Event<'_>, out: &mut dyn Write) -> io::Result<()> {
         match ev {
             Event::Frame(frame) => self.record(&frame.meta, frame.data, &frame.findings, out),
-            Event::Notice { frame, finding } => {
-                self.counts.add(&finding);
-                self.notice(frame, &finding, None, out)
-            }
+            Event::Notice { frame, finding } => self.capture_notice(frame, &finding, out),
         }
+    }
+
+    /// A notice of the capture reader (about the file or a skipped record).
+    fn capture_notice(
+        &mut self,
+        frame: Option<u64>,
+        finding: &Finding,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        self.counts.add(finding);
+        self.notice(frame, finding, None, out)
     }
 
     fn notice(

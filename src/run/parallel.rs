@@ -20,7 +20,7 @@
 //! few MB per thread and not at all with the size of the capture.
 
 use super::{Counts, Runner};
-use crate::capture::{CaptureReader, Event, Frame, FrameMeta};
+use crate::capture::{CaptureReader, Event, FrameMeta};
 use crate::decode::Decoder;
 use crate::finding::Finding;
 use crate::model::Record;
@@ -226,21 +226,8 @@ fn render_batch(w: &mut Runner, b: &mut Batch) {
                 meta,
                 data,
                 findings,
-            } => w.event(
-                Event::Frame(Frame {
-                    meta: *meta,
-                    data: b.bytes(data),
-                    findings: findings.clone(),
-                }),
-                &mut out,
-            ),
-            Item::Notice { frame, finding } => w.event(
-                Event::Notice {
-                    frame: *frame,
-                    finding: finding.clone(),
-                },
-                &mut out,
-            ),
+            } => w.record(meta, b.bytes(data), findings, &mut out),
+            Item::Notice { frame, finding } => w.capture_notice(*frame, finding, &mut out),
         };
     }
     b.items = items;
@@ -294,13 +281,7 @@ fn finish_batch(
                 runner.start_record(meta, findings, out)?;
                 runner.decoded(meta, rec, b.bytes(data), out)?;
             }
-            Item::Notice { frame, finding } => runner.event(
-                Event::Notice {
-                    frame: *frame,
-                    finding: finding.clone(),
-                },
-                out,
-            )?,
+            Item::Notice { frame, finding } => runner.capture_notice(*frame, finding, out)?,
         }
     }
     Ok(())
