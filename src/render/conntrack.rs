@@ -912,15 +912,21 @@ fn write_directions(l: &mut String, e: Scope<'_>, orig: &Tuple, repl: &Tuple) ->
 
 /// `packets=N bytes=N ` of a counters nest, when both are there.
 fn counters(l: &mut String, c: Option<Attr<'_>>) -> fmt::Result {
-    let Some(c) = c else { return Ok(()) };
-    let uint = |a: &AttrPath, b: &AttrPath| c.at(a).or_else(|| c.at(b)).and_then(|x| x.uint());
-    match (
-        uint(&paths::PACKETS, &paths::PACKETS_OLD),
-        uint(&paths::BYTES, &paths::BYTES_OLD),
-    ) {
-        (Some(p), Some(b)) => write!(l, "packets={p} bytes={b} "),
-        _ => Ok(()),
+    match counter_values(c) {
+        Some((p, b)) => write!(l, "packets={p} bytes={b} "),
+        None => Ok(()),
     }
+}
+
+/// `(packets, bytes)` of a counters nest (64-bit or the old 32-bit attributes)
+/// when both are there.
+fn counter_values(c: Option<Attr<'_>>) -> Option<(u64, u64)> {
+    let c = c?;
+    let get = |a: &AttrPath, b: &AttrPath| c.at(a).or_else(|| c.at(b)).and_then(|x| x.uint());
+    Some((
+        get(&paths::PACKETS, &paths::PACKETS_OLD)?,
+        get(&paths::BYTES, &paths::BYTES_OLD)?,
+    ))
 }
 
 /// A `-S` line: `cpu=N   \tname=value ...` (with the trailing blank conntrack prints).

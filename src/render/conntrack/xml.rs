@@ -20,8 +20,8 @@
 //! conntrack does not print) are XML comments.
 
 use super::{
-    paths, proto_name, uint, ConntrackRenderer, CtVersion, Tuple, DCCP_STATES, IPS_ASSURED,
-    IPS_SEEN_REPLY, SCTP_STATES, TCP_STATES,
+    counter_values, paths, proto_name, uint, ConntrackRenderer, CtVersion, Tuple, DCCP_STATES,
+    IPS_ASSURED, IPS_SEEN_REPLY, SCTP_STATES, TCP_STATES,
 };
 use crate::capture::FrameMeta;
 use crate::model::{Direction, Kind};
@@ -388,16 +388,6 @@ fn type_attr(msg: &Msg<'_>, subsys: u8) -> &'static str {
         Some("[DESTROY]") => " type=\"destroy\"",
         _ => "",
     }
-}
-
-/// `(packets, bytes)` of a counters nest when both are there.
-fn counter_values(c: Option<Attr<'_>>) -> Option<(u64, u64)> {
-    let c = c?;
-    let get = |a: &AttrPath, b: &AttrPath| c.at(a).or_else(|| c.at(b)).and_then(|x| x.uint());
-    Some((
-        get(&paths::PACKETS, &paths::PACKETS_OLD)?,
-        get(&paths::BYTES, &paths::BYTES_OLD)?,
-    ))
 }
 
 /// `(packets, bytes)` of a counters nest, each 0 when absent (the values the
